@@ -1,0 +1,18 @@
+/*
+ * liblightstream — RTSP to FLV/RTMP relay library
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * @file lightstream.h
+ * @brief Umbrella header: includes the whole public API.
+ */
+#ifndef LIGHTSTREAM_LIGHTSTREAM_H
+#define LIGHTSTREAM_LIGHTSTREAM_H
+
+#include "lightstream/common.h"
+#include "lightstream/events.h"
+#include "lightstream/relay.h"
+#include "lightstream/version.h"
+
+#endif /* LIGHTSTREAM_LIGHTSTREAM_H */
