@@ -1,0 +1,245 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Test driver: runs one relay with the given outputs and prints JSON lines
+ * on stdout — every event as it happens, stats at an interval, and a final
+ * line with the relay's and every output's stats plus how long stop took.
+ * The integration tests (Python) read these lines.
+ *
+ *   relay_driver --input URL [--transport tcp|udp|http|auto] [--audio all|aac|none]
+ *     [--hevc enhanced|codec12] [--connect-ms N] [--stall-ms N] [--retry-ms N]
+ *     [--output URL|PATH]... [--sub-file PATH] [--sub-stuck] [--queue-bytes N]
+ *     [--duration S] [--interval-ms N]
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <lightstream/lightstream.h>
+
+static volatile sig_atomic_t quit;
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t stuck_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stuck_cond = PTHREAD_COND_INITIALIZER;
+static int stuck_release;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    quit = 1;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", *s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+static void on_log(void *cookie, enum ls_log_level level, const char *msg)
+{
+    (void)cookie;
+    fprintf(stderr, "[lib %d] %s\n", level, msg);
+}
+
+static void on_event(void *user, struct ls_relay *relay, const struct ls_event *ev)
+{
+    (void)user;
+    (void)relay;
+    pthread_mutex_lock(&out_lock);
+    printf("{\"t\":%.3f,\"event\":\"%s\",\"state\":\"%s\",\"output\":%d,\"error\":%d,\"message\":",
+           now_s(), ls_event_type_name(ev->type), ls_state_name(ev->state), ev->output_id,
+           ev->error);
+    json_str(ev->message);
+    printf("}\n");
+    fflush(stdout);
+    pthread_mutex_unlock(&out_lock);
+}
+
+static int sub_to_file(void *cookie, const uint8_t *data, size_t size, unsigned flags)
+{
+    (void)flags;
+    return fwrite(data, 1, size, cookie) == size ? 0 : -1;
+}
+
+static int sub_stuck(void *cookie, const uint8_t *data, size_t size, unsigned flags)
+{
+    (void)cookie, (void)data, (void)size, (void)flags;
+    pthread_mutex_lock(&stuck_lock);
+    while (!stuck_release)
+        pthread_cond_wait(&stuck_cond, &stuck_lock);
+    pthread_mutex_unlock(&stuck_lock);
+    return -1;
+}
+
+static void print_repairs(const struct ls_ts_repairs *r)
+{
+    printf("\"repairs\":{\"backward\":%llu,\"jump\":%llu,\"equal\":%llu,\"wrap\":%llu,"
+           "\"missing\":%llu,\"reconnect\":%llu}",
+           (unsigned long long)r->backward, (unsigned long long)r->jump,
+           (unsigned long long)r->equal, (unsigned long long)r->wrap,
+           (unsigned long long)r->missing, (unsigned long long)r->reconnect);
+}
+
+static void print_output(const struct ls_output_stats *o)
+{
+    printf("{\"id\":%d,\"state\":\"%s\",\"target\":", o->id, ls_state_name(o->state));
+    json_str(o->target);
+    printf(",\"bytes_out\":%llu,\"video_frames_out\":%llu,\"audio_frames_out\":%llu,"
+           "\"bitrate_kbps\":%u,\"skips\":%llu,\"dropped_frames\":%llu,\"queue_bytes\":%u,"
+           "\"reconnects\":%u,\"last_error\":%d,\"last_error_message\":",
+           (unsigned long long)o->bytes_out, (unsigned long long)o->video_frames_out,
+           (unsigned long long)o->audio_frames_out, o->bitrate_kbps,
+           (unsigned long long)o->skips, (unsigned long long)o->dropped_frames, o->queue_bytes,
+           o->reconnects, o->last_error);
+    json_str(o->last_error_message);
+    printf(",\"uptime_ms\":%llu}", (unsigned long long)o->uptime_ms);
+}
+
+static void print_stats(struct ls_relay *relay, const char *key, double stop_ms)
+{
+    struct ls_relay_stats st;
+    struct ls_output_stats out[16];
+    size_t n = 0;
+    ls_relay_get_stats(relay, &st);
+    ls_relay_get_output_stats(relay, out, 16, &n);
+    pthread_mutex_lock(&out_lock);
+    printf("{\"t\":%.3f,\"%s\":{\"state\":\"%s\",\"input\":", now_s(), key,
+           ls_state_name(st.state));
+    json_str(st.input);
+    printf(",\"video_codec\":\"%s\",\"profile\":%d,\"level\":%d,\"width\":%u,\"height\":%u,"
+           "\"fps\":%.2f,\"audio_codec\":\"%s\",\"audio_sample_rate\":%u,\"audio_channels\":%u,"
+           "\"audio_dropped\":%s,\"bytes_in\":%llu,\"video_frames_in\":%llu,"
+           "\"audio_frames_in\":%llu,\"frames_out\":%llu,\"bitrate_kbps\":%u,"
+           "\"keyframe_interval_ms\":%u,\"reconnects\":%u,\"connect_attempts\":%u,"
+           "\"last_error\":%d,\"last_error_message\":",
+           st.video_codec, st.video_profile, st.video_level, st.width, st.height, st.fps,
+           st.audio_codec, st.audio_sample_rate, st.audio_channels,
+           st.audio_dropped ? "true" : "false", (unsigned long long)st.bytes_in,
+           (unsigned long long)st.video_frames_in, (unsigned long long)st.audio_frames_in,
+           (unsigned long long)st.frames_out, st.bitrate_kbps, st.keyframe_interval_ms,
+           st.reconnects, st.connect_attempts, st.last_error);
+    json_str(st.last_error_message);
+    printf(",\"uptime_ms\":%llu,", (unsigned long long)st.uptime_ms);
+    print_repairs(&st.repairs);
+    printf(",\"stop_ms\":%.1f,\"outputs\":[", stop_ms);
+    for (size_t i = 0; i < n && i < 16; i++) {
+        if (i)
+            putchar(',');
+        print_output(&out[i]);
+    }
+    printf("]}}\n");
+    fflush(stdout);
+    pthread_mutex_unlock(&out_lock);
+}
+
+static int pick(const char *arg, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(arg, names[i]))
+            return i;
+    fprintf(stderr, "bad value %s\n", arg);
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    static const char *const transports[] = {"tcp", "udp", "http", "auto"};
+    static const char *const audio[] = {"all", "aac", "none"};
+    static const char *const hevc[] = {"enhanced", "codec12"};
+    static const struct option opts[] = {
+        {"input", 1, NULL, 'i'},     {"transport", 1, NULL, 't'}, {"audio", 1, NULL, 'a'},
+        {"hevc", 1, NULL, 'h'},      {"connect-ms", 1, NULL, 'c'}, {"stall-ms", 1, NULL, 's'},
+        {"retry-ms", 1, NULL, 'r'},  {"output", 1, NULL, 'o'},    {"sub-file", 1, NULL, 'f'},
+        {"sub-stuck", 0, NULL, 'x'}, {"queue-bytes", 1, NULL, 'q'}, {"duration", 1, NULL, 'd'},
+        {"interval-ms", 1, NULL, 'n'}, {NULL, 0, NULL, 0},
+    };
+    struct ls_relay_settings s;
+    ls_relay_default_settings(&s);
+    s.logger = (struct ls_logger){.callback = on_log, .level = LS_LOG_DEBUG};
+    s.on_event = on_event;
+    struct ls_output_settings os;
+    ls_output_default_settings(&os);
+    const char *outputs[16], *sub_file = NULL;
+    int n_outputs = 0, stuck = 0;
+    double duration = 10, interval_ms = 1000;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i': s.input_url = optarg; break;
+        case 't': s.transport = pick(optarg, transports, 4); break;
+        case 'a': s.audio = pick(optarg, audio, 3); break;
+        case 'h': s.hevc = pick(optarg, hevc, 2); break;
+        case 'c': s.connect_timeout_ms = (uint32_t)atoi(optarg); break;
+        case 's': s.stall_timeout_ms = (uint32_t)atoi(optarg); break;
+        case 'r':
+            s.reconnect.initial_delay_ms = os.reconnect.initial_delay_ms = (uint32_t)atoi(optarg);
+            s.reconnect.max_delay_ms = os.reconnect.max_delay_ms = 4 * (uint32_t)atoi(optarg);
+            break;
+        case 'o': if (n_outputs < 16) outputs[n_outputs++] = optarg; break;
+        case 'f': sub_file = optarg; break;
+        case 'x': stuck = 1; break;
+        case 'q': os.queue_max_bytes = (uint32_t)atoi(optarg); break;
+        case 'd': duration = atof(optarg); break;
+        case 'n': interval_ms = atof(optarg); break;
+        default: return 2;
+        }
+    }
+    struct ls_relay *relay;
+    int err = ls_relay_create(&relay, &s);
+    if (err < 0) {
+        printf("{\"create_error\":%d,\"message\":\"%s\"}\n", err, ls_strerror(err));
+        return 1;
+    }
+    for (int i = 0; i < n_outputs; i++)
+        if ((err = ls_relay_add_output(relay, outputs[i], &os, NULL)) < 0)
+            printf("{\"add_error\":%d}\n", err);
+    FILE *sub = sub_file ? fopen(sub_file, "wb") : NULL;
+    if (sub)
+        ls_relay_add_subscriber(relay, sub_to_file, sub, &os, NULL);
+    if (stuck)
+        ls_relay_add_subscriber(relay, sub_stuck, NULL, &os, NULL);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    double t0 = now_s(), next = t0 + interval_ms / 1000;
+    ls_relay_start(relay);
+    while (!quit && now_s() - t0 < duration) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        if (now_s() >= next) {
+            print_stats(relay, "stats", 0);
+            next += interval_ms / 1000;
+        }
+    }
+    /* Release a stuck subscriber only after stop, so stop proves it does not wait for it. */
+    double t_stop = now_s();
+    pthread_mutex_lock(&stuck_lock);
+    stuck_release = 1;
+    pthread_cond_broadcast(&stuck_cond);
+    pthread_mutex_unlock(&stuck_lock);
+    ls_relay_stop(relay);
+    double stop_ms = (now_s() - t_stop) * 1000;
+    print_stats(relay, "final", stop_ms);
+    ls_relay_destroy(&relay);
+    if (sub)
+        fclose(sub);
+    return 0;
+}
