@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /** One NAL unit inside a buffer: header byte(s) included, start code excluded. */
 struct ls_nal {
@@ -51,5 +52,53 @@ void ls_br_skip(struct ls_bitreader *br, size_t n);
 uint32_t ls_br_ue(struct ls_bitreader *br);
 /** Signed exp-Golomb. */
 int32_t ls_br_se(struct ls_bitreader *br);
+
+/**
+ * Writes bytes into a fixed buffer. Writing past the capacity writes nothing
+ * and latches overflow, so a builder checks once at the end.
+ */
+struct ls_bytewriter {
+    uint8_t *buf;
+    size_t cap;
+    size_t size;
+    bool overflow;
+};
+
+static inline void ls_bw_init(struct ls_bytewriter *bw, uint8_t *buf, size_t cap)
+{
+    bw->buf = buf;
+    bw->cap = buf ? cap : 0;
+    bw->size = 0;
+    bw->overflow = false;
+}
+
+static inline void ls_bw_bytes(struct ls_bytewriter *bw, const uint8_t *src, size_t n)
+{
+    if (bw->overflow || n > bw->cap - bw->size) {
+        bw->overflow = true;
+        return;
+    }
+    if (n)
+        memcpy(bw->buf + bw->size, src, n);
+    bw->size += n;
+}
+
+static inline void ls_bw_u8(struct ls_bytewriter *bw, unsigned v)
+{
+    uint8_t b = (uint8_t)v;
+    ls_bw_bytes(bw, &b, 1);
+}
+
+static inline void ls_bw_be16(struct ls_bytewriter *bw, unsigned v)
+{
+    uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+    ls_bw_bytes(bw, b, 2);
+}
+
+static inline void ls_bw_be32(struct ls_bytewriter *bw, uint32_t v)
+{
+    uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+    ls_bw_bytes(bw, b, 4);
+}
 
 #endif

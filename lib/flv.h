@@ -28,6 +28,10 @@ enum {
 #define LS_FLV_PREV_SIZE 4
 #define LS_FLV_VIDEO_PREFIX_MAX 8
 #define LS_FLV_AUDIO_PREFIX_MAX 2
+/** The largest DataSize a tag header can carry (UI24); larger bodies cannot be written. */
+#define LS_FLV_MAX_BODY_SIZE 0xffffffu
+/** An upper bound of ls_flv_metadata_body()'s size (the full body is 251 bytes). */
+#define LS_FLV_METADATA_MAX 256
 
 enum ls_flv_vcodec {
     LS_FLV_AVC = 0,           /**< legacy CodecID 7 */
@@ -50,6 +54,9 @@ void ls_flv_file_header(uint8_t out[LS_FLV_FILE_HEADER_SIZE], bool has_audio, bo
 /**
  * An 11-byte tag header: type, 24-bit DataSize, timestamp (low 24 bits then
  * the extended upper 8 bits), StreamID 0.
+ * Only the low 5 bits of @p type are written (the others are Reserved and Filter,
+ * which stay 0); @p body_size must not exceed LS_FLV_MAX_BODY_SIZE (only its
+ * low 24 bits are written).
  */
 void ls_flv_tag_header(uint8_t out[LS_FLV_TAG_HEADER_SIZE], uint8_t type, uint32_t body_size,
                        uint32_t timestamp_ms);
@@ -60,7 +67,7 @@ void ls_flv_prev_size(uint8_t out[LS_FLV_PREV_SIZE], uint32_t body_size);
 /**
  * Prefix of a video sequence header tag body (the decoder configuration record follows).
  * AVC: 0x17 0x00 00 00 00; codec 12: 0x1C 0x00 00 00 00; Enhanced: 0x90 'h' 'v' 'c' '1'.
- * @return the prefix size (5).
+ * @return the prefix size (5), or 0 (nothing written) for a @p codec outside the enum.
  */
 size_t ls_flv_video_seq_prefix(uint8_t out[LS_FLV_VIDEO_PREFIX_MAX], enum ls_flv_vcodec codec);
 
@@ -70,7 +77,7 @@ size_t ls_flv_video_seq_prefix(uint8_t out[LS_FLV_VIDEO_PREFIX_MAX], enum ls_flv
  * Enhanced: 0x80|FrameType<<4|PacketType, FourCC, then SI24 composition time
  * for CodedFrames (8 bytes) or nothing for CodedFramesX when @p cts_ms is 0 (5 bytes).
  * @p cts_ms is clamped to the SI24 range.
- * @return the prefix size.
+ * @return the prefix size (5 or 8), or 0 (nothing written) for a @p codec outside the enum.
  */
 size_t ls_flv_video_frame_prefix(uint8_t out[LS_FLV_VIDEO_PREFIX_MAX], enum ls_flv_vcodec codec,
                                  bool keyframe, int32_t cts_ms);
@@ -79,13 +86,18 @@ size_t ls_flv_video_frame_prefix(uint8_t out[LS_FLV_VIDEO_PREFIX_MAX], enum ls_f
  * Prefix of an audio tag body.
  * AAC: 0xAF then AACPacketType (0 for the AudioSpecificConfig, 1 for a raw frame): 2 bytes.
  * G.711: SoundFormat<<4 | rate | 16-bit | channels, rate "5.5 kHz" (the spec's value for
- * 8 kHz G.711): 1 byte; @p sequence_header is ignored.
- * @return the prefix size.
+ * 8 kHz G.711): 1 byte; @p sequence_header is ignored. Bytes: mono 0x72 (A-law) / 0x82
+ * (µ-law), stereo (@p channels >= 2) 0x73 / 0x83, as FFmpeg writes them.
+ * AAC ignores @p channels (the AudioSpecificConfig carries them).
+ * @return the prefix size (2 or 1), or 0 (nothing written) for a @p codec outside the enum.
  */
 size_t ls_flv_audio_prefix(uint8_t out[LS_FLV_AUDIO_PREFIX_MAX], enum ls_flv_acodec codec,
                            bool sequence_header, uint32_t channels);
 
-/** What onMetaData says. Zero fields are left out. */
+/**
+ * What onMetaData says. Zero fields are left out (framerate also when not a
+ * finite positive number; stereo when audio_channels is 0).
+ */
 struct ls_flv_meta {
     bool has_video;
     enum ls_flv_vcodec vcodec;
@@ -104,8 +116,12 @@ struct ls_flv_meta {
  * duration (0), width, height, framerate, videocodecid (7, 12 or the hvc1
  * FourCC), videodatarate, audiocodecid (10, 7, 8), audiosamplerate,
  * audiosamplesize (16), stereo, encoder ("liblightstream"), in that order,
- * then the object end marker.
- * @return the body size, or -ENOSPC when @p cap is too small.
+ * then the object end marker. Video keys appear only with has_video, audio keys
+ * only with has_audio. Numbers are AMF0 numbers, stereo a boolean,
+ * encoder a string. Never writes past @p cap (LS_FLV_METADATA_MAX always suffices).
+ * @return the body size, -ENOSPC when @p cap is too small (the buffer may then
+ *         hold a partial body), or -EINVAL when @p meta is NULL, @p out is NULL
+ *         with a non-zero @p cap, or a present stream's codec is outside its enum.
  */
 int ls_flv_metadata_body(uint8_t *out, size_t cap, const struct ls_flv_meta *meta);
 

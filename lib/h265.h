@@ -50,6 +50,8 @@ struct ls_h265_sps {
     uint32_t height;
     uint32_t min_spatial_segmentation_idc; /**< from VUI bitstream_restriction, 0 if absent */
     double fps;                    /**< from VUI timing, 0 if absent */
+    bool has_bitstream_restriction; /**< VUI bitstream_restriction present (then
+                                         min_spatial_segmentation_idc was signalled) */
 };
 
 /** What hvcC needs from a VPS. */

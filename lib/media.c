@@ -18,6 +18,7 @@ struct ls_item *ls_item_new(enum ls_item_kind kind, uint32_t size)
                                                                             : LS_FLV_TAG_VIDEO;
     item->keyframe = false;
     item->dts_ms = 0;
+    item->recv_us = 0;
     item->size = size;
     return item;
 }

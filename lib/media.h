@@ -61,6 +61,7 @@ struct ls_item {
     uint8_t tag_type;   /**< FLV tag type (8, 9, 18) */
     bool keyframe;
     int64_t dts_ms;     /**< on the relay's repaired timeline */
+    int64_t recv_us;    /**< monotonic time its packet was read from the camera (latency stats) */
     uint32_t size;      /**< body size */
     uint8_t body[];
 };

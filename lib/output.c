@@ -220,6 +220,45 @@ void ls_output_set_deadline(struct ls_output *o, uint32_t ms)
     o->deadline_us = ls_now_us() + (int64_t)ms * 1000;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void latency_percentiles(const struct ls_output *o, struct ls_output_stats *st)
+{
+    uint32_t sorted[sizeof(o->lat_us) / sizeof(o->lat_us[0])];
+    if (!o->lat_n)
+        return;
+    memcpy(sorted, o->lat_us, o->lat_n * sizeof(sorted[0]));
+    qsort(sorted, o->lat_n, sizeof(sorted[0]), cmp_u32);
+    st->latency_p50_us = sorted[o->lat_n / 2];
+    st->latency_p99_us = sorted[(o->lat_n * 99) / 100];
+}
+
+void ls_output_record_write(struct ls_output *o, const struct ls_item *item, size_t bytes)
+{
+    int64_t now_us = ls_now_us();
+    pthread_mutex_lock(&o->lock);
+    o->st.bytes_out += bytes;
+    if (item->kind == LS_ITEM_VIDEO) {
+        o->st.video_frames_out++;
+        if (!o->st.first_video_ms)
+            o->st.first_video_ms = (uint32_t)(now_us / 1000 - o->started_ms + 1);
+    }
+    o->st.audio_frames_out += item->kind == LS_ITEM_AUDIO;
+    if (!ls_item_is_header(item) && item->recv_us) {
+        int64_t lat = now_us - item->recv_us;
+        o->lat_us[o->lat_pos] = lat < 0 ? 0 : lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat;
+        o->lat_pos = (o->lat_pos + 1) % (sizeof(o->lat_us) / sizeof(o->lat_us[0]));
+        if (o->lat_n < sizeof(o->lat_us) / sizeof(o->lat_us[0]))
+            o->lat_n++;
+    }
+    ls_meter_add(&o->meter, now_us / 1000, bytes, item->kind == LS_ITEM_VIDEO);
+    pthread_mutex_unlock(&o->lock);
+}
+
 void ls_output_get_stats(struct ls_output *o, struct ls_output_stats *st)
 {
     int64_t now = ls_now_ms();
@@ -227,5 +266,6 @@ void ls_output_get_stats(struct ls_output *o, struct ls_output_stats *st)
     *st = o->st;
     ls_meter_rates(&o->meter, now, &st->bitrate_kbps, NULL);
     st->uptime_ms = st->state == LS_STATE_STREAMING ? (uint64_t)(now - o->up_since_ms) : 0;
+    latency_percentiles(o, st);
     pthread_mutex_unlock(&o->lock);
 }

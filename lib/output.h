@@ -81,6 +81,9 @@ struct ls_output {
     struct ls_output_stats st;
     int64_t up_since_ms;
     struct ls_meter meter;
+    int64_t started_ms;
+    uint32_t lat_us[256];  /**< recent read-to-written latencies (ring) */
+    unsigned lat_n, lat_pos;
 };
 
 /**
@@ -109,6 +112,9 @@ void ls_output_sync_item(void *opaque, struct ls_item *item);
 bool ls_output_interrupted(struct ls_output *o);
 /** For sinks: set the deadline of the next blocking operation. */
 void ls_output_set_deadline(struct ls_output *o, uint32_t ms);
+
+/** Count a written item (output thread). */
+void ls_output_record_write(struct ls_output *o, const struct ls_item *item, size_t bytes);
 
 /** Copy this output's stats. */
 void ls_output_get_stats(struct ls_output *o, struct ls_output_stats *st);

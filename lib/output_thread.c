@@ -96,12 +96,7 @@ static int write_item(struct ls_output *o, const struct ls_item *item)
     err = o->ops->write(o, o->scratch, size, tag_flags(item));
     if (err < 0)
         return err;
-    pthread_mutex_lock(&o->lock);
-    o->st.bytes_out += size;
-    o->st.video_frames_out += item->kind == LS_ITEM_VIDEO;
-    o->st.audio_frames_out += item->kind == LS_ITEM_AUDIO;
-    ls_meter_add(&o->meter, ls_now_ms(), size, item->kind == LS_ITEM_VIDEO);
-    pthread_mutex_unlock(&o->lock);
+    ls_output_record_write(o, item, size);
     return 0;
 }
 
@@ -227,6 +222,8 @@ int ls_output_start(struct ls_output *o)
 {
     atomic_store(&o->quit, false);
     atomic_store(&o->quit_deadline_us, 0);
+    o->started_ms = ls_now_ms();
+    o->st.first_video_ms = 0;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     /* Output threads use little stack; keep their address space small. */

@@ -111,6 +111,8 @@ static void count_out(struct ls_relay *r, const struct ls_item *item)
     pthread_mutex_lock(&r->stats_lock);
     r->st.frames_out++;
     if (item->kind == LS_ITEM_VIDEO && item->keyframe) {
+        if (!r->st.first_keyframe_ms)
+            r->st.first_keyframe_ms = (uint32_t)(ls_now_ms() - r->session_start_ms + 1);
         if (r->last_key_ms > 0 && item->dts_ms > r->last_key_ms)
             r->st.keyframe_interval_ms = (uint32_t)(item->dts_ms - r->last_key_ms);
         r->last_key_ms = item->dts_ms;
@@ -121,6 +123,7 @@ static void count_out(struct ls_relay *r, const struct ls_item *item)
 int ls_relay_fan_out(void *opaque, struct ls_item *item)
 {
     struct ls_relay *r = opaque;
+    item->recv_us = r->pkt_recv_us;
     pthread_mutex_lock(&r->fan_lock);
     if (item->kind == LS_ITEM_METADATA) {
         const struct ls_remux_info *info = ls_remux_get_info(r->remux);

@@ -53,6 +53,8 @@ struct ls_relay {
     bool ever_streamed;
 
     struct ls_remux *remux; /**< relay thread only while running */
+    int64_t pkt_recv_us;    /**< when the packet being remuxed was read (relay thread) */
+    int64_t session_start_ms; /**< when the current connection attempt began (relay thread) */
 };
 
 /** Relay thread entry point (relay_thread.c). */

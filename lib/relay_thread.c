@@ -48,6 +48,7 @@ static void went_streaming(struct ls_relay *r, struct ls_backoff *bo)
         r->st.reconnects++;
     r->ever_streamed = true;
     r->st.connect_attempts = 0;
+    r->st.first_packet_ms = (uint32_t)(ls_now_ms() - r->session_start_ms + 1);
     pthread_mutex_unlock(&r->stats_lock);
     set_state(r, LS_STATE_STREAMING);
 }
@@ -107,6 +108,10 @@ static int session(struct ls_relay *r, struct ls_backoff *bo)
         .stop = &r->stop,
     };
     struct ls_input *in;
+    r->session_start_ms = ls_now_ms();
+    pthread_mutex_lock(&r->stats_lock);
+    r->st.first_packet_ms = r->st.first_keyframe_ms = 0;
+    pthread_mutex_unlock(&r->stats_lock);
     int err = ls_input_open(&in, &is);
     if (err < 0)
         return err;
@@ -120,6 +125,7 @@ static int session(struct ls_relay *r, struct ls_backoff *bo)
         err = ls_input_read(in, &pkt, &is_video);
         if (err < 0)
             break;
+        r->pkt_recv_us = ls_now_us();
         if (!streaming) {
             streaming = true;
             went_streaming(r, bo);

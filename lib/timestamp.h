@@ -23,6 +23,9 @@ enum ls_ts_stream {
 /** Marks a packet without timestamp (FFmpeg's AV_NOPTS_VALUE has the same value). */
 #define LS_TS_NONE INT64_MIN
 
+/** How many recent DTS steps the typical step of a stream is the median of. */
+#define LS_TS_STEPS 7
+
 struct ls_ts_stream_state {
     bool started;
     int64_t last_in;      /**< last input DTS, in ms, after unwrapping */
@@ -31,6 +34,17 @@ struct ls_ts_stream_state {
     int64_t delta;        /**< typical DTS step of this stream (ms), for made-up timestamps */
     int64_t wrap_add;     /**< ticks added to undo 32-bit wraps */
     int64_t last_ticks;   /**< last raw input, in ticks */
+    /* Private to timestamp.c. */
+    bool have_in;         /**< last_in and offset come from a real input timestamp */
+    bool have_ticks;      /**< last_ticks is valid for wrap detection */
+    bool resync;          /**< spliced: the next real timestamp has a new origin */
+    bool made_up;         /**< the last packet had no timestamp: the next step spans two */
+    int64_t home_offset;  /**< the last offset that held for LS_TS_STEPS packets */
+    uint32_t run;         /**< packets mapped with the current offset */
+    int tb_num, tb_den;   /**< time base of last_ticks */
+    uint32_t steps[LS_TS_STEPS]; /**< recent normal DTS steps (ms), ring buffer */
+    uint32_t nsteps;      /**< filled entries of steps[] */
+    uint32_t step_pos;    /**< next entry of steps[] to overwrite */
 };
 
 struct ls_ts {

@@ -165,6 +165,11 @@ struct ls_output_stats {
     int last_error;           /**< negative errno of the last failure, 0 if none */
     char last_error_message[256]; /**< its description, password redacted */
     uint64_t uptime_ms;       /**< time since this output last came up; 0 when not streaming */
+    uint32_t first_video_ms;  /**< from the relay's start to this output's first video tag
+                                   (for outputs added later: from their addition); 0 until then */
+    uint32_t latency_p50_us;  /**< time from reading a packet off the camera connection to
+                                   having written it to this output, median of recent tags */
+    uint32_t latency_p99_us;  /**< the same, 99th percentile */
 };
 
 /** Counters of repaired input timestamps, by kind. */
@@ -204,6 +209,8 @@ struct ls_relay_stats {
     char last_error_message[256]; /**< its description, password redacted */
     uint64_t uptime_ms;        /**< time since the input last started streaming; 0 when not */
     uint32_t outputs;          /**< number of outputs and subscribers */
+    uint32_t first_packet_ms;  /**< from the start of the last connection to its first packet */
+    uint32_t first_keyframe_ms; /**< from the start of the last connection to its first keyframe */
 };
 
 /**

@@ -111,7 +111,10 @@ static void print_output(const struct ls_output_stats *o)
            (unsigned long long)o->skips, (unsigned long long)o->dropped_frames, o->queue_bytes,
            o->reconnects, o->last_error);
     json_str(o->last_error_message);
-    printf(",\"uptime_ms\":%llu}", (unsigned long long)o->uptime_ms);
+    printf(",\"uptime_ms\":%llu,\"first_video_ms\":%u,\"latency_p50_us\":%u,"
+           "\"latency_p99_us\":%u}",
+           (unsigned long long)o->uptime_ms, o->first_video_ms, o->latency_p50_us,
+           o->latency_p99_us);
 }
 
 static void print_stats(struct ls_relay *relay, const char *key, double stop_ms)
@@ -138,7 +141,8 @@ static void print_stats(struct ls_relay *relay, const char *key, double stop_ms)
            (unsigned long long)st.frames_out, st.bitrate_kbps, st.keyframe_interval_ms,
            st.reconnects, st.connect_attempts, st.last_error);
     json_str(st.last_error_message);
-    printf(",\"uptime_ms\":%llu,", (unsigned long long)st.uptime_ms);
+    printf(",\"uptime_ms\":%llu,\"first_packet_ms\":%u,\"first_keyframe_ms\":%u,",
+           (unsigned long long)st.uptime_ms, st.first_packet_ms, st.first_keyframe_ms);
     print_repairs(&st.repairs);
     printf(",\"stop_ms\":%.1f,\"outputs\":[", stop_ms);
     for (size_t i = 0; i < n && i < 16; i++) {

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Makes the looped test clips for the test camera (tests/harness/camera.py) with Debian's ffmpeg.
+#
+#   tests/harness/media.sh [DIR]        (default DIR: tests/.cache/media)
+#
+# Every clip lasts exactly 32 s at 25 fps: 800 video frames, 1500 AAC frames at 48 kHz
+# (1500 * 1024 = 32 * 48000) or 256000 G.711 samples at 8 kHz, so the camera can loop it
+# forever without audio/video drift. GOP = 25 frames (1 s), closed, an IDR every second.
+# The clips are regenerated only when this script changes (sha256 stamp in DIR/.stamp).
+# Several callers at once are safe: a lock serialises them and the clips are written to a
+# temporary directory that is renamed into place.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+dir="${1:-$here/../.cache/media}"
+mkdir -p "$dir"
+dir="$(cd "$dir" && pwd)"
+
+command -v ffmpeg >/dev/null || { echo "media.sh: ffmpeg is missing (run tests/harness/deps.sh --tests)" >&2; exit 1; }
+command -v flock >/dev/null || { echo "media.sh: flock is missing (util-linux)" >&2; exit 1; }
+
+stamp="$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1) $(ffmpeg -version | head -n1 | cut -d' ' -f3)"
+clips=(h264_aac.mp4 h264b_aac.mp4 h265_aac.mp4 h264_pcma.mov h264_pcmu.mov h264_720p.mp4)
+
+is_fresh() {
+    [ -f "$dir/.stamp" ] && [ "$(cat "$dir/.stamp")" = "$stamp" ] || return 1
+    local c
+    for c in "${clips[@]}"; do [ -s "$dir/$c" ] || return 1; done
+}
+
+is_fresh && exit 0
+
+exec 9>"$dir/.lock"
+flock -w 600 9 || { echo "media.sh: timed out waiting for $dir/.lock" >&2; exit 1; }
+is_fresh && exit 0   # another process made them while we waited
+
+start=$(date +%s.%N)
+work="$(mktemp -d "$dir/.work.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
+
+D=32       # seconds
+FPS=25
+GOP=25
+# Video: the testsrc pattern (moving gradient + a seconds counter, no fonts needed) with light
+# temporal noise, so that the encoders really spend the target bit rates (a clean pattern
+# compresses to a fraction of them).
+vsrc() { echo "testsrc=size=$1:rate=$FPS:duration=$D,noise=alls=12:allf=t"; }
+# x264: closed GOP of exactly 25 frames, no scene-cut keyframes.
+x264_common=(-c:v libx264 -g $GOP -keyint_min $GOP -sc_threshold 0 -pix_fmt yuv420p)
+
+echo "media.sh: generating test clips in $dir ..." >&2
+
+pids=()
+# --- video-only tracks (encoded once, muxed several times; all encoders run at once) ---
+# H.264 Main, no B-frames (most IP cameras), 640x360 ~800 kbit/s.
+ff -f lavfi -i "$(vsrc 640x360)" "${x264_common[@]}" -preset veryfast -profile:v main -bf 0 \
+   -b:v 800k -maxrate 800k -bufsize 800k -an "$work/v_h264.mp4" & pids+=($!)
+# H.264 High WITH B-frames (pts != dts: exercises composition time), 640x360.
+ff -f lavfi -i "$(vsrc 640x360)" "${x264_common[@]}" -preset veryfast -profile:v high -bf 2 \
+   -b:v 800k -maxrate 800k -bufsize 800k -an "$work/v_h264b.mp4" & pids+=($!)
+# H.265 Main, no B-frames, 640x360 ~800 kbit/s; info=0 keeps x265's SEI banner out.
+ff -f lavfi -i "$(vsrc 640x360)" -c:v libx265 -preset ultrafast -pix_fmt yuv420p -b:v 800k \
+   -x265-params "log-level=error:info=0:keyint=$GOP:min-keyint=$GOP:scenecut=0:open-gop=0:bframes=0:vbv-maxrate=800:vbv-bufsize=800" \
+   -tag:v hvc1 -an "$work/v_h265.mp4" & pids+=($!)
+# H.264 High, no B-frames, 1280x720 ~2 Mbit/s: the benchmark clip.
+ff -f lavfi -i "$(vsrc 1280x720)" "${x264_common[@]}" -preset veryfast -profile:v high -bf 0 \
+   -b:v 2M -maxrate 2M -bufsize 2M -an "$work/v_h264_720p.mp4" & pids+=($!)
+
+# --- audio tracks: a 1 kHz tone with a short beep at each second start (A/V sync aid) ---
+# The AAC track lasts 33 s: the encoder's priming frame and the MP4 edit list cost a frame at
+# each end, and the camera needs 1500 whole frames (it keeps exactly the first 32 s).
+asrc48="sine=frequency=1000:beep_factor=2:sample_rate=48000:duration=$((D + 1))"
+asrc8="sine=frequency=1000:beep_factor=2:sample_rate=8000:duration=$D"
+ff -f lavfi -i "$asrc48" -ac 2 -c:a aac -b:a 128k "$work/a_aac.m4a"
+ff -f lavfi -i "$asrc8" -ac 1 -c:a pcm_alaw "$work/a_pcma.mov"
+ff -f lavfi -i "$asrc8" -ac 1 -c:a pcm_mulaw "$work/a_pcmu.mov"
+for p in "${pids[@]}"; do wait "$p" || { echo "media.sh: a video encode failed" >&2; exit 1; }; done
+
+# --- mux (stream copy) ---
+mux() { ff -i "$1" -i "$2" -map 0:v:0 -map 1:a:0 -c copy "${@:4}" "$work/$3"; }
+mux "$work/v_h264.mp4"      "$work/a_aac.m4a"  h264_aac.mp4  -movflags +faststart
+mux "$work/v_h264b.mp4"     "$work/a_aac.m4a"  h264b_aac.mp4 -movflags +faststart
+mux "$work/v_h265.mp4"      "$work/a_aac.m4a"  h265_aac.mp4  -movflags +faststart -tag:v hvc1
+mux "$work/v_h264_720p.mp4" "$work/a_aac.m4a"  h264_720p.mp4 -movflags +faststart
+mux "$work/v_h264.mp4"      "$work/a_pcma.mov" h264_pcma.mov -f mov
+mux "$work/v_h264.mp4"      "$work/a_pcmu.mov" h264_pcmu.mov -f mov
+
+# Sanity: every clip must have 800 video frames.
+for c in "${clips[@]}"; do
+    n=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets \
+        -of csv=p=0 "$work/$c")
+    [ "$n" = 800 ] || { echo "media.sh: $c has $n video frames, expected 800" >&2; exit 1; }
+done
+
+for c in "${clips[@]}"; do mv -f "$work/$c" "$dir/$c"; done
+echo "$stamp" >"$dir/.stamp"
+end=$(date +%s.%N)
+awk -v d="$dir" -v a="$start" -v b="$end" 'BEGIN { printf "media.sh: clips ready in %s (%.1f s)\n", d, b - a }' >&2
