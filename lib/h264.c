@@ -179,9 +179,13 @@ static int parse_rbsp(struct ls_bitreader *br, struct ls_h264_sps *sps)
         return ret;
     if ((ret = parse_geometry(br, sps, separate_planes)) < 0)
         return ret;
-    if (ls_br_bits(br, 1)) /* vui_parameters_present_flag */
-        return parse_vui(br, sps);
-    return br->overrun ? -EBADMSG : 0;
+    if (br->overrun)
+        return -EBADMSG;
+    /* A broken VUI loses only the frame rate: the picture size is known by now, and a
+     * camera must not go dark because of it (FFmpeg's own avcC writer only warns too). */
+    if (ls_br_bits(br, 1) && parse_vui(br, sps) < 0) /* vui_parameters_present_flag */
+        sps->fps = 0;
+    return 0;
 }
 
 int ls_h264_parse_sps(const uint8_t *nal, size_t size, struct ls_h264_sps *out)

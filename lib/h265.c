@@ -313,10 +313,14 @@ int ls_h265_parse_sps(const uint8_t *nal, size_t size, struct ls_h265_sps *out)
     parse_ptl(&br, &sps.ptl, max_sub_minus1);
     if (parse_sps_format(&br, &sps) < 0 || skip_sps_coding(&br, max_sub_minus1) < 0)
         return -EBADMSG;
-    if (ls_br_bits(&br, 1) && parse_vui(&br, &sps, max_sub_minus1) < 0) /* vui_parameters_present */
-        return -EBADMSG;
     if (br.overrun)
         return -EBADMSG;
+    /* A broken VUI loses only the frame rate and segmentation hint, never the stream. */
+    if (ls_br_bits(&br, 1) && parse_vui(&br, &sps, max_sub_minus1) < 0) { /* vui present */
+        sps.fps = 0;
+        sps.min_spatial_segmentation_idc = 0;
+        sps.has_bitstream_restriction = false;
+    }
     *out = sps;
     return 0;
 }

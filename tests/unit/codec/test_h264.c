@@ -328,9 +328,9 @@ static void test_malformed_values(void)
 }
 
 /*
- * Cut short anywhere before the end of the timing info, an SPS fails cleanly
- * and leaves *out alone; past it (x264 writes more VUI after the timing) it
- * parses. Acceptance must be monotonic in the length.
+ * Cut short before the picture size is known, an SPS fails cleanly and leaves
+ * *out alone. Cut inside the VUI, it parses without a frame rate: a broken
+ * VUI must not cost the stream. Acceptance must be monotonic in the length.
  */
 static void test_truncated(void)
 {
@@ -351,8 +351,15 @@ static void test_truncated(void)
         }
     }
     CHECK(monotonic);
-    /* The timing info (64 bits) ends within the last few bytes of this SPS. */
-    CHECK(first_ok <= n && first_ok >= n - 4);
+    /* The VUI with its 64 bits of timing info takes the last bytes of this SPS. */
+    CHECK(first_ok <= n - 8);
+    struct ls_h264_sps s;
+    CHECK_EQ_INT(ls_h264_parse_sps(nal, first_ok, &s), 0);
+    CHECK_EQ_INT(s.width, 1920);
+    CHECK_EQ_INT(s.height, 1080);
+    CHECK(s.fps == 0);
+    CHECK_EQ_INT(ls_h264_parse_sps(nal, n, &s), 0);
+    CHECK(s.fps > 24.9 && s.fps < 25.1);
 }
 
 /* A NAL longer than the unescape buffer still parses when the fields fit. */

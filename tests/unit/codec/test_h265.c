@@ -250,9 +250,21 @@ static void test_malformed_sps(void)
     BAD(p.num_rps_extra_pred = 33);  /* a 33-picture set */
     BAD(p.num_rps_extra_pred = 60);  /* 65 sets */
     BAD(p.long_term = 33);
-    BAD(p.hrd_params.cpb_cnt_minus1 = 32);
-    BAD(p.min_spatial = 4096);
 #undef BAD
+    /* Errors inside the VUI cost only what the VUI carries, never the SPS. */
+    struct ls_h265_sps ref;
+    p = FULL;
+    CHECK_EQ_INT(parse_sps_params(&p, &ref), 0);
+    p.hrd_params.cpb_cnt_minus1 = 32;
+    CHECK_EQ_INT(parse_sps_params(&p, &s), 0);
+    CHECK(s.fps == 0);
+    CHECK_EQ_INT(s.width, ref.width);
+    CHECK_EQ_INT(s.height, ref.height);
+    p = FULL;
+    p.min_spatial = 4096;
+    CHECK_EQ_INT(parse_sps_params(&p, &s), 0);
+    CHECK_EQ_INT(s.min_spatial_segmentation_idc, 0);
+    CHECK(!s.has_bitstream_restriction);
 
     uint8_t nal[256];
     size_t n = unhex(SPS_360, nal, sizeof(nal));
@@ -266,7 +278,8 @@ static void test_malformed_sps(void)
     CHECK_EQ_INT(ls_h265_parse_sps(nal, n, NULL), -EBADMSG);
 }
 
-/* Truncated anywhere before the VUI's end, a parse fails and leaves *out alone. */
+/* Truncated before the VUI, a parse fails and leaves *out alone; inside the VUI it succeeds
+ * without the VUI's values. Acceptance is monotonic in the length. */
 static void test_truncated(void)
 {
     struct nal_writer *w = malloc(sizeof(*w));
@@ -275,17 +288,25 @@ static void test_truncated(void)
         return;
     size_t size;
     const uint8_t *nal = h265w_sps(w, &FULL, &size);
-    int accepted = 0;
+    size_t first_ok = size;
+    bool monotonic = true;
     for (size_t len = 0; len < size; len++) {
         struct ls_h265_sps s;
         memset(&s, 0xab, sizeof(s));
-        if (ls_h265_parse_sps(nal, len, &s) == 0)
-            accepted++;
-        else
+        if (ls_h265_parse_sps(nal, len, &s) == 0) {
+            if (first_ok == size)
+                first_ok = len;
+        } else {
+            monotonic &= first_ok == size;
             CHECK_EQ_INT(s.width, 0xabababab);
+        }
     }
-    /* Only the byte holding sps_extension_present_flag and the stop bit may go. */
-    CHECK(accepted <= 1);
+    CHECK(monotonic);
+    /* The FULL SPS has a long VUI (HRD, bitstream restriction): a cut there still parses. */
+    CHECK(first_ok + 8 < size);
+    struct ls_h265_sps cut;
+    CHECK_EQ_INT(ls_h265_parse_sps(nal, first_ok, &cut), 0);
+    CHECK(cut.fps == 0);
     free(w);
 
     uint8_t buf[64];
