@@ -24,6 +24,8 @@
  * | -ENODATA        | the peer ended the stream (EOF)                      |
  * | -ENOTSUP        | codec or protocol not supported                      |
  * | -EPROTONOSUPPORT| output URL scheme not supported                      |
+ * | -EPROTO         | other protocol error (RTSP/HTTP 4xx or 5xx)          |
+ * | -ECANCELED      | interrupted by a stop                                |
  * | -EALREADY       | already started / already stopped                    |
  * | -EDEADLK        | called from a callback where that would deadlock     |
  * | -EIO            | other I/O error                                      |
