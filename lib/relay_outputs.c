@@ -16,6 +16,9 @@ static int add(struct ls_relay *r, const char *target, ls_tag_fn fn, void *cooki
                const struct ls_output_settings *s, int *id)
 {
     struct ls_output_settings defaults;
+    /* stop() holds ctl_lock while it joins our threads: waiting for it here would deadlock. */
+    if (ls_relay_on_own_thread(r))
+        return -EDEADLK;
     if (!s) {
         ls_output_default_settings(&defaults);
         s = &defaults;

@@ -54,7 +54,7 @@ struct ls_ts {
     bool splice_pending;  /**< a reconnect happened: rebase every stream's next packet */
 };
 
-/** Start a fresh timeline; the first packet maps to 0. */
+/** Start a fresh timeline; the first packet maps to 0. A threshold of 0 means 1000 ms. */
 void ls_ts_init(struct ls_ts *ts, uint32_t jump_threshold_ms);
 
 /**

@@ -7,9 +7,9 @@
  * parameter (`?token=...`, `&pwd=...`, also `/user=admin&password=...` in
  * the path as some cameras use). The output is then written left to right
  * with every span, and every occurrence of the caller's secret, replaced by
- * LS_REDACTED. Spans are found on the whole input before anything is
- * written, so truncating the output can cut a "***" short but never shows a
- * password's first characters.
+ * LS_REDACTED. Spans are found on the input, whatever the output size, so
+ * truncating the output can cut a "***" short but never shows a password's
+ * first characters. Where a span and a secret overlap, the union is hidden.
  *
  * The userinfo ends at the last '@' before the first '/', '?' or '#' (as
  * FFmpeg parses it), which tolerates a raw '@' in a password. A raw '/', '?'

@@ -10,9 +10,10 @@
  * Events are delivered by calling the relay's ls_event_fn **on the relay
  * thread** (the thread that reads the camera), or, for output events, on
  * that output's thread. The callback must return quickly and must not call
- * ls_relay_stop(), ls_relay_destroy() or ls_relay_remove_output() on the
- * same relay (they return -EDEADLK when called from a callback); other
- * functions such as ls_relay_get_stats() may be called. To act on an event
+ * ls_relay_stop(), ls_relay_destroy(), ls_relay_add_output(),
+ * ls_relay_add_subscriber() or ls_relay_remove_output() on the same relay
+ * (they return -EDEADLK when called from a callback); other functions such as
+ * ls_relay_get_stats() may be called. To act on an event
  * from another thread (an event loop), copy what you need and hand it over.
  */
 #ifndef LIGHTSTREAM_EVENTS_H

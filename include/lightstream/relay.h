@@ -15,7 +15,7 @@
  * Thread-safety: every function on an ls_relay may be called from any
  * thread, concurrently, except ls_relay_destroy(), which must not race with
  * any other call on the same relay. Functions that wait for a library thread
- * (stop, destroy, remove_output) return -EDEADLK when called from one of this
+ * (stop, destroy, add/remove an output) return -EDEADLK when called from one of this
  * relay's callbacks.
  *
  * Typical use:
@@ -275,7 +275,8 @@ LS_API void ls_relay_destroy(struct ls_relay **r);
  *        path to a `.flv` file (truncated when opened; `file:` prefix allowed)
  * @param s settings, or NULL for the defaults; copied
  * @param[out] id the output's id for stats and removal (may be NULL)
- * @return 0, -EINVAL, -EPROTONOSUPPORT (another URL scheme), -ENOMEM, -EAGAIN
+ * @return 0, -EINVAL, -EPROTONOSUPPORT (another URL scheme), -ENOMEM, -EAGAIN,
+ *         -EDEADLK (called from one of this relay's callbacks)
  *
  * Thread-safety: safe.
  */
@@ -289,7 +290,7 @@ LS_API int ls_relay_add_output(struct ls_relay *r, const char *target,
  * @param fn the callback; @p cookie is passed to it
  * @param s settings, or NULL for the defaults (RTMP fields are ignored)
  * @param[out] id the subscriber's id (may be NULL)
- * @return 0, -EINVAL, -ENOMEM, -EAGAIN
+ * @return 0, -EINVAL, -ENOMEM, -EAGAIN, -EDEADLK (called from one of this relay's callbacks)
  *
  * Thread-safety: safe.
  */

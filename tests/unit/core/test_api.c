@@ -5,6 +5,9 @@
  * strings, lifecycle errors, and that stats never show the password.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <lightstream/lightstream.h>
 
@@ -83,10 +86,74 @@ static void test_meter(void)
     CHECK_EQ_INT(kbps, 0);
 }
 
+struct cb_result {
+    pthread_mutex_t lock;
+    int events, stop_ret, add_ret;
+    int last_error;
+    enum ls_state state;
+};
+
+static void on_event(void *user, struct ls_relay *relay, const struct ls_event *ev)
+{
+    struct cb_result *res = user;
+    int stop_ret = ls_relay_stop(relay);
+    int add_ret = ls_relay_add_output(relay, "/tmp/never.flv", NULL, NULL);
+    pthread_mutex_lock(&res->lock);
+    res->events++;
+    res->stop_ret = stop_ret;
+    res->add_ret = add_ret;
+    if (ev->type == LS_EVENT_ERROR)
+        res->last_error = ev->error;
+    if (ev->type == LS_EVENT_STATE)
+        res->state = ev->state;
+    pthread_mutex_unlock(&res->lock);
+}
+
+/* Nothing listens on port 1: the relay fails, backs off, retries; calls that would
+ * deadlock are refused from its callbacks; stop is prompt. */
+static void test_refused_backoff_and_callbacks(void)
+{
+    struct cb_result res = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    struct ls_relay_settings s;
+    ls_relay_default_settings(&s);
+    s.input_url = "rtsp://127.0.0.1:1/none";
+    s.reconnect.initial_delay_ms = 50;
+    s.on_event = on_event;
+    s.user_data = &res;
+    struct ls_relay *r;
+    CHECK_EQ_INT(ls_relay_create(&r, &s), 0);
+    CHECK_EQ_INT(ls_relay_start(r), 0);
+    CHECK_EQ_INT(ls_relay_start(r), -EALREADY);
+    struct ls_relay_stats st = {0};
+    for (int i = 0; i < 200 && st.connect_attempts < 3; i++) {
+        usleep(10000);
+        ls_relay_get_stats(r, &st);
+    }
+    CHECK(st.connect_attempts >= 3);
+    CHECK_EQ_INT(st.last_error, -ECONNREFUSED);
+    CHECK(strstr(st.last_error_message, "connection refused") != NULL);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_EQ_INT(ls_relay_stop(r), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    CHECK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 1000);
+    ls_relay_get_stats(r, &st);
+    CHECK_EQ_INT(st.state, LS_STATE_STOPPED);
+    pthread_mutex_lock(&res.lock);
+    CHECK(res.events >= 4);
+    CHECK_EQ_INT(res.stop_ret, -EDEADLK);
+    CHECK_EQ_INT(res.add_ret, -EDEADLK);
+    CHECK_EQ_INT(res.last_error, -ECONNREFUSED);
+    CHECK_EQ_INT(res.state, LS_STATE_STOPPED);
+    pthread_mutex_unlock(&res.lock);
+    ls_relay_destroy(&r);
+}
+
 int main(void)
 {
     test_defaults_and_validation();
     test_errors();
     test_meter();
+    test_refused_backoff_and_callbacks();
     return test_done("api");
 }
