@@ -39,6 +39,23 @@ for b in $builds; do
         --num-processes 2 --timeout-multiplier 2' sh "$b" >&2 || status=1
 done
 
+# The fuzz targets as libFuzzer binaries (clang, instrumented library): replay
+# the corpora, then a short bounded run of real fuzzing for each target.
+if [ $quick = 0 ] && command -v clang >/dev/null; then
+    b=build/tests-fuzz
+    [ -f "$b/build.ninja" ] || CC=clang meson setup "$b" -Dfuzzing_engine=libfuzzer \
+        -Db_sanitize=address,undefined -Db_lundef=false >&2
+    ninja -C "$b" >&2
+    meson test -C "$b" --suite fuzz --print-errorlogs >&2 || status=1
+    builds="$builds $b"
+    for t in nal flv remux url; do
+        mkdir -p "$b/corpus-$t"
+        "$b/tests/fuzz/fuzz_$t" -max_total_time="${LS_FUZZ_SECONDS:-20}" -max_len=8192 \
+            "$b/corpus-$t" "tests/fuzz/corpus/$t" >"$b/fuzz-$t.log" 2>&1 || {
+            echo "fuzz_$t found a crash:" >&2; tail -40 "$b/fuzz-$t.log" >&2; status=1; }
+    done
+fi
+
 # One plain tally over every build's results (meson's own summary is not read).
 /usr/bin/python3 - $builds <<'PY'
 import json, sys
