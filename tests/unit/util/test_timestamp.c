@@ -31,9 +31,9 @@ static uint64_t repairs_total(const struct ls_ts_repairs *r)
     return r->backward + r->jump + r->equal + r->wrap + r->missing + r->reconnect;
 }
 
-/* Video 25 fps and AAC 48 kHz interleaved in time order from origin @p t0
- * (seconds) for @p ms, checking out = floor(ms from the start) + @p base.
- * Returns the number of mismatches. */
+/* Video 25 fps and AAC 48 kHz interleaved in time order for @p ms, from
+ * input ticks @p v0 and @p a0, checking out = @p base + ms since the start
+ * (rounded down). Returns the number of mismatches. */
 static int run_av(struct ls_ts *ts, int64_t v0, int64_t a0, int64_t ms, int64_t base)
 {
     int bad = 0;
@@ -327,7 +327,7 @@ static void test_absurd(void)
     CHECK_EQ_INT(ls_ts_map(&ts, A, INT64_MAX, 1, 48000), 240);
     /* Both saturate where the video's last input did: its mapping fits. */
     CHECK_EQ_INT(ls_ts_map(&ts, A, INT64_MIN + 1, 1, 48000), 240);
-    /* Back to where the audio started: its previous mapping fits. */
+    /* Back to where the audio started: its first (established) mapping fits. */
     CHECK_EQ_INT(ls_ts_map(&ts, A, INT64_MAX - 5, INT_MAX, INT_MAX), 240);
     CHECK_EQ_INT(ls_ts_map(&ts, A, LS_TS_NONE, 1, 48000), 261);
     /* Misuse is harmless. */
