@@ -9,9 +9,9 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 if [ $# -eq 0 ]; then
-    sh tests/harness/deps.sh --tests
+    bash tests/harness/deps.sh --tests
 else
-    sh tests/harness/deps.sh --build-only
+    bash tests/harness/deps.sh --build-only
 fi
 [ -f build/release/build.ninja ] || meson setup build/release -Dbuildtype=release >&2
 ninja -C build/release >&2

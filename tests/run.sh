@@ -14,7 +14,7 @@ top=$(pwd)
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 
-sh tests/harness/deps.sh --tests
+bash tests/harness/deps.sh --tests
 
 builds="build/tests"
 [ $quick = 1 ] || builds="$builds build/tests-asan"
