@@ -45,13 +45,14 @@ SDP_OK = (
     "sprop-parameter-sets=Z01AHtoCgL/lwEQAAAMABAAAAwDIPFi6gA==,aO88gA==\r\n"
     "a=control:track1\r\n"
 )
-SDP_BROKEN = (
-    "v=0\r\n"
+SDP_BROKEN = (  # no valid line at all: version missing, media lines malformed, binary junk
+    "v=\r\n"
     "o=- this is not an origin\r\n"
-    "m=video notaport RTP/AVP\r\n"
+    "x\r\n"
+    "m=vide0 notaport RTP/AVP\r\n"
     "a=rtpmap:96\r\n"
-    "c=IN IP4\r\n"
     "m=\r\n"
+    "c=IN IP4\r\n"
     "\x00\x01\x02 binary junk \xff\r\n"
 )
 GARBAGE = bytes(range(256)) * 4 + b"\r\n\r\nHTTP/1.1 200 OK\r\n\r\n" + bytes(range(255, -1, -1)) * 4
@@ -157,6 +158,8 @@ class Conn:
                 self.reply(200, "OK", [("Content-Type", "application/sdp"),
                                        ("Content-Base", url.rstrip("/") + "/")], cseq,
                            body=SDP_BROKEN.encode("latin-1"))
+            elif mode in ("badsdp", "truncated"):
+                self.reply(400, "Bad Request", [], cseq)  # nothing to SETUP or PLAY there
             elif method == "DESCRIBE":  # nodata
                 self.reply(200, "OK", [("Content-Type", "application/sdp"),
                                        ("Content-Base", url.rstrip("/") + "/")], cseq,

@@ -210,10 +210,14 @@ class Feeder(threading.Thread):
         # A live pipeline gets its clock when it goes to PLAYING (rtsp-media does that while
         # preparing a live media); only then can timestamps be put on the running time.
         clock = None
+        deadline = time.monotonic() + 60
         while not self.stopped.is_set():
             clock = self.vsrc.get_clock()
             if clock is not None and self.vsrc.get_state(0)[1] == Gst.State.PLAYING:
                 break
+            if time.monotonic() > deadline:
+                log("feeder %s: the media never started" % self.name)
+                return
             time.sleep(0.005)
         if self.stopped.is_set():
             return

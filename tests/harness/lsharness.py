@@ -29,6 +29,7 @@ import threading
 import time
 import urllib.parse
 from collections import namedtuple
+from fractions import Fraction
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -162,7 +163,7 @@ def _child_setup():
     # Die with the test process even if it is SIGKILLed (no atexit then). PDEATHSIG fires when
     # the *thread* that started the child exits: start servers from long-lived threads.
     try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
     except Exception:
         pass
 
@@ -604,21 +605,27 @@ def stream_summary(info):
 
 
 Packet = namedtuple("Packet", "stream dts pts duration size")
-Packets = namedtuple("Packets", "streams packets errors timed_out")
+Packets = namedtuple("Packets", "streams packets errors timed_out time_base")
 FrameCount = namedtuple("FrameCount", "video audio errors")
 
 
 def read_packets(url, seconds, timeout=None, transport="tcp", extra=()):
-    """Reads `seconds` of media (by timestamps) from url with `ffmpeg -map 0 -c copy -f framemd5`.
-    Returns Packets(streams={index: (codec_type, codec_name)}, packets=[Packet...] (timestamps
-    in the stream's time base, as ffmpeg's output has them), errors=[stderr lines],
-    timed_out). Never raises for a stream problem: check errors / counts."""
+    """Reads `seconds` of media (ffmpeg's -t: by timestamps, from the first packet of any
+    stream) from url with `ffmpeg -c copy -f framemd5` (video and audio streams only; indexes
+    are those of ffmpeg's output). Returns Packets(streams={index: (codec_type, codec_name)},
+    packets=[Packet(stream, dts, pts, duration, size)] (in the stream's time base, shifted by
+    ffmpeg to start near 0), errors=[stderr lines], timed_out, time_base={index: Fraction}).
+    Never raises for a stream problem: check errors and counts."""
     timeout = timeout if timeout is not None else seconds + 20.0
+    # Audio and video only: a data stream (FLV onMetaData) gets one packet and would keep -t
+    # from ever ending. -copyinkf: keep the frames before the first keyframe too (a client
+    # joining a live stream mid-GOP gets them).
     argv = ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error",
             *input_options(url, transport, min(10.0, timeout)), *extra, "-i", url,
-            "-map", "0", "-c", "copy", "-t", "%.3f" % seconds, "-f", "framemd5", "-"]
+            "-map", "0:v?", "-map", "0:a?", "-c", "copy", "-copyinkf",
+            "-t", "%.3f" % seconds, "-f", "framemd5", "-"]
     r = run(argv, timeout=timeout)
-    streams, packets = {}, []
+    streams, tbs, packets = {}, {}, []
     for line in r.stdout.splitlines():
         if line.startswith("#"):
             m = re.match(r"#media_type (\d+): (\w+)", line)
@@ -627,6 +634,9 @@ def read_packets(url, seconds, timeout=None, transport="tcp", extra=()):
             m = re.match(r"#codec_id (\d+): (\w+)", line)
             if m:
                 streams.setdefault(int(m.group(1)), [None, None])[1] = m.group(2)
+            m = re.match(r"#tb (\d+): (\d+)/(\d+)", line)
+            if m:
+                tbs[int(m.group(1))] = Fraction(int(m.group(2)), int(m.group(3)))
             continue
         f = [x.strip() for x in line.split(",")]
         if len(f) >= 5 and f[0].isdigit():
@@ -637,17 +647,28 @@ def read_packets(url, seconds, timeout=None, transport="tcp", extra=()):
     errors = [ln for ln in r.stderr.splitlines() if ln.strip()]
     if r.returncode not in (0, None) and not r.timed_out and not errors:
         errors = ["ffmpeg exited with %s" % r.returncode]
-    return Packets({k: tuple(v) for k, v in streams.items()}, packets, errors, r.timed_out)
+    return Packets({k: tuple(v) for k, v in streams.items()}, packets, errors, r.timed_out, tbs)
 
 
 def count_frames(url, seconds, timeout=None, transport="tcp", extra=()):
-    """Counts the video frames and audio packets in `seconds` of media from url.
-    Returns FrameCount(video, audio, errors): at 25 fps, 5 s ~ 125 video frames; audio is
-    packets (AAC: 46.9/s at 48 kHz; G.711: whatever the packetizer made)."""
-    p = read_packets(url, seconds, timeout, transport, extra)
+    """Counts video frames and audio packets in `seconds` of media from url, each stream over
+    its own first `seconds` of timestamps (a server may start one stream a little after the
+    other). Returns FrameCount(video, audio, errors): at 25 fps 5 s ~ 125 video frames; AAC
+    48 kHz ~ 46.9 packets/s; G.711: whatever the packetizer made (the camera: 50/s).
+    Reads for seconds + 1 s."""
+    timeout = timeout if timeout is not None else seconds + 21.0
+    p = read_packets(url, seconds + 1.0, timeout, transport, extra)
+    first, n = {}, {}
+    for k in p.packets:
+        tb = p.time_base.get(k.stream)
+        if tb is None:
+            continue
+        first.setdefault(k.stream, k.dts)
+        if (k.dts - first[k.stream]) * tb < seconds:
+            n[k.stream] = n.get(k.stream, 0) + 1
     kinds = {i: s[0] for i, s in p.streams.items()}
-    video = sum(1 for k in p.packets if kinds.get(k.stream) == "video")
-    audio = sum(1 for k in p.packets if kinds.get(k.stream) == "audio")
+    video = sum(c for i, c in n.items() if kinds.get(i) == "video")
+    audio = sum(c for i, c in n.items() if kinds.get(i) == "audio")
     errors = list(p.errors) + (["timed out"] if p.timed_out else [])
     return FrameCount(video, audio, errors)
 
@@ -745,5 +766,5 @@ def ffmpeg_relay(src_url, dst_url, transport="tcp", extra_out=(), name="ffmpeg-r
     destination). Stop it with .stop()."""
     argv = ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error",
             *input_options(src_url, transport), "-i", src_url,
-            "-map", "0", "-c", "copy", *extra_out, "-f", "flv", dst_url]
+            "-map", "0:v?", "-map", "0:a?", "-c", "copy", *extra_out, "-f", "flv", dst_url]
     return Proc(argv, name=name).start()

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Installs what liblightstream needs on Debian 12, and only what is missing.
+#
+#   tests/harness/deps.sh [--build-only | --tests]
+#
+#   --build-only  compilers, meson/ninja and the -dev libraries (FFmpeg 5.1, libevent, jansson, gSOAP)
+#   --tests       (default) all of that plus the integration-test servers and tools: ffmpeg,
+#                 gst-rtsp-server via python3-gi, nginx + libnginx-mod-rtmp, Node.js and
+#                 node-media-server 4.x (npm ci into tests/harness/node_modules), iproute2,
+#                 util-linux, procps, curl
+#
+# Idempotent: checks with dpkg-query first; runs `apt-get update` once, and only when something
+# is missing. Runs as root, or through sudo. Installing nginx must not leave the distribution's
+# default server listening on port 80 of every address: a temporary /usr/sbin/policy-rc.d (exit
+# 101) keeps its postinst from starting it, and if we installed nginx under systemd the unit is
+# disabled and stopped as well.
+set -euo pipefail
+
+mode=tests
+case "${1:-}" in
+    "" | --tests) mode=tests ;;
+    --build-only) mode=build ;;
+    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "deps.sh: unknown option '$1' (use --build-only or --tests)" >&2; exit 2 ;;
+esac
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+say() { echo "deps.sh: $*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+[ -r /etc/debian_version ] || die "this script is for Debian 12 (no /etc/debian_version)"
+command -v dpkg-query >/dev/null || die "dpkg-query not found: not a Debian system?"
+
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=()
+elif command -v sudo >/dev/null; then
+    SUDO=(sudo)
+else
+    die "run as root, or install sudo"
+fi
+
+build_pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+            libavformat-dev libavcodec-dev libavutil-dev
+            libevent-dev libjansson-dev gsoap libgsoap-dev)
+test_pkgs=(ffmpeg python3 python3-gi
+           gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-rtsp-server-1.0
+           gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+           gstreamer1.0-plugins-ugly
+           iproute2 util-linux procps curl ca-certificates)
+
+installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
+
+want=("${build_pkgs[@]}")
+[ "$mode" = tests ] && want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do installed "$p" || missing+=("$p"); done
+
+new_nginx=0
+if [ "$mode" = tests ]; then
+    # nginx: any Debian flavour (nginx, nginx-light, ...) will do, with the RTMP module.
+    if [ ! -x /usr/sbin/nginx ]; then missing+=(nginx); new_nginx=1; fi
+    [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
+    # Node.js: keep the machine's own (e.g. a NodeSource build); Debian's only when absent.
+    if ! command -v node >/dev/null; then
+        missing+=(nodejs npm)
+    elif ! command -v npm >/dev/null; then
+        missing+=(npm)
+    fi
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    policy=/usr/sbin/policy-rc.d
+    made_policy=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\n# temporary, from liblightstream tests/harness/deps.sh\nexit 101\n' |
+            "${SUDO[@]}" tee "$policy" >/dev/null
+        "${SUDO[@]}" chmod 755 "$policy"
+        made_policy=1
+        trap '"${SUDO[@]}" rm -f "$policy"' EXIT
+    fi
+    "${SUDO[@]}" apt-get update -qq || die "apt-get update failed"
+    "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+        die "apt-get install failed for: ${missing[*]}"
+    if [ "$made_policy" = 1 ]; then
+        "${SUDO[@]}" rm -f "$policy"
+        trap - EXIT
+    fi
+    if [ "$new_nginx" = 1 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+        say "disabling the distribution's nginx service (the tests run their own instances)"
+        "${SUDO[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true
+    fi
+    for p in "${want[@]}"; do installed "$p" || die "$p is still not installed"; done
+else
+    say "all $mode packages are already installed"
+fi
+
+[ "$mode" = tests ] || exit 0
+
+# Never leave a default nginx listening anywhere (it would only be ours if we just installed it).
+if [ "$new_nginx" = 1 ] && command -v pgrep >/dev/null && pgrep -x nginx >/dev/null; then
+    say "stopping the nginx that the package started"
+    "${SUDO[@]}" /usr/sbin/nginx -s quit 2>/dev/null || true
+fi
+
+[ -x /usr/sbin/nginx ] || die "/usr/sbin/nginx missing after install"
+[ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || die "ngx_rtmp_module.so missing after install"
+/usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer' ||
+    die "/usr/bin/python3 cannot import GstRtspServer (python3-gi, gir1.2-gst-rtsp-server-1.0)"
+/usr/bin/python3 - <<'EOF' || die "GStreamer elements are missing (gstreamer1.0-plugins-base/good/bad)"
+import sys, gi
+gi.require_version("Gst", "1.0")
+from gi.repository import Gst
+Gst.init(None)
+need = "appsrc qtdemux h264parse h265parse aacparse rtph264pay rtph265pay rtpmp4gpay rtppcmapay rtppcmupay"
+missing = [e for e in need.split() if not Gst.ElementFactory.find(e)]
+if missing:
+    sys.exit("missing GStreamer elements: " + " ".join(missing))
+EOF
+encoders="$(ffmpeg -hide_banner -encoders 2>/dev/null)" || die "ffmpeg does not run"
+for enc in libx264 libx265 aac pcm_alaw pcm_mulaw; do
+    grep -qw "$enc" <<<"$encoders" || die "ffmpeg has no $enc encoder (media.sh needs it): not Debian's ffmpeg?"
+done
+
+# node-media-server, pinned by package-lock.json, into tests/harness/node_modules.
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$node_major" -lt 20 ]; then
+    say "warning: node $(node --version) is older than node-media-server 4.4's declared minimum (20)"
+fi
+stamp="$here/node_modules/.lsharness-lock-sha256"
+lock_sum="$(sha256sum "$here/package-lock.json" | cut -d' ' -f1)"
+if [ -f "$here/node_modules/node-media-server/package.json" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$lock_sum" ]; then
+    say "node-media-server already installed"
+else
+    say "installing node-media-server (npm ci in $here)"
+    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+    echo "$lock_sum" >"$stamp"
+fi
+say "ok ($mode)"
