@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int test_checks, test_failures;
@@ -62,6 +63,23 @@ static inline void test_hexdump(const char *what, const unsigned char *p, size_t
     for (size_t i = 0; i < n && i < 64; i++)
         fprintf(stderr, " %02x", p[i]);
     fprintf(stderr, n > 64 ? " …\n" : "\n");
+}
+
+/** Parse a hex string into @p out (at most @p cap bytes). @return the bytes written. */
+static inline size_t test_unhex(const char *hex, unsigned char *out, size_t cap)
+{
+    size_t n = 0;
+    for (; hex[0] && hex[1] && n < cap; hex += 2) {
+        char byte[3] = {hex[0], hex[1], 0};
+        out[n++] = (unsigned char)strtoul(byte, NULL, 16);
+    }
+    return n;
+}
+
+/** Equal within 1e-6. */
+static inline int test_near(double a, double b)
+{
+    return a > b - 1e-6 && a < b + 1e-6;
 }
 
 /** Print the tally; the return value is the process exit status. */

@@ -17,20 +17,7 @@
 #include "tests/unit/codec/nal_writer.h"
 #include "tests/unit/test.h"
 
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    for (; hex[0] && hex[1] && n < cap; hex += 2) {
-        char byte[3] = { hex[0], hex[1], 0 };
-        out[n++] = (uint8_t)strtoul(byte, NULL, 16);
-    }
-    return n;
-}
 
-static bool near(double a, double b)
-{
-    return a > b - 1e-6 && a < b + 1e-6;
-}
 
 /* x264 (Debian 12), 640x360 and 1920x1080 at 25 fps, written by ffmpeg -c:v libx264. */
 static const char SPS_BASELINE[] = "6742c01eda0280bfe5c044000003000400000300c83c58ba80";
@@ -41,7 +28,7 @@ static const char SPS_HIGH444[] = "67f4001e919b281405ff1380880000030008000003019
 static int parse_hex(const char *hex, struct ls_h264_sps *sps)
 {
     uint8_t nal[256];
-    size_t n = unhex(hex, nal, sizeof(nal));
+    size_t n = test_unhex(hex, nal, sizeof(nal));
     return ls_h264_parse_sps(nal, n, sps);
 }
 
@@ -58,14 +45,14 @@ static void test_x264(void)
     CHECK_EQ_INT(s.bit_depth_chroma, 8);
     CHECK_EQ_INT(s.width, 640);
     CHECK_EQ_INT(s.height, 360);
-    CHECK(near(s.fps, 25.0));
+    CHECK(test_near(s.fps, 25.0));
 
     CHECK_EQ_INT(parse_hex(SPS_MAIN, &s), 0);
     CHECK_EQ_INT(s.profile_idc, 77);
     CHECK_EQ_INT(s.constraint_flags, 0x40);
     CHECK_EQ_INT(s.width, 640);
     CHECK_EQ_INT(s.height, 360);
-    CHECK(near(s.fps, 25.0));
+    CHECK(test_near(s.fps, 25.0));
 
     CHECK_EQ_INT(parse_hex(SPS_HIGH_1080, &s), 0);
     CHECK_EQ_INT(s.profile_idc, 100);
@@ -73,7 +60,7 @@ static void test_x264(void)
     CHECK_EQ_INT(s.chroma_format_idc, 1);
     CHECK_EQ_INT(s.width, 1920);
     CHECK_EQ_INT(s.height, 1080); /* 68 macroblock rows, 8 cropped */
-    CHECK(near(s.fps, 25.0));
+    CHECK(test_near(s.fps, 25.0));
 
     CHECK_EQ_INT(parse_hex(SPS_HIGH444, &s), 0);
     CHECK_EQ_INT(s.profile_idc, 244);
@@ -229,7 +216,7 @@ static void test_crafted_high(void)
     CHECK_EQ_INT(parse_params(&p, &s), 0);
     CHECK_EQ_INT(s.width, 1920);
     CHECK_EQ_INT(s.height, 1080);
-    CHECK(near(s.fps, 30000.0 / 1001.0));
+    CHECK(test_near(s.fps, 30000.0 / 1001.0));
 
     /* 4:4:4 has 12 scaling lists; 10-bit depths come back. */
     p = HIGH_DEFAULTS;
@@ -250,7 +237,7 @@ static void test_crafted_high(void)
     CHECK_EQ_INT(s.bit_depth_chroma, 12);
     CHECK_EQ_INT(s.width, 1917);
     CHECK_EQ_INT(s.height, 1080);
-    CHECK(near(s.fps, 50.0));
+    CHECK(test_near(s.fps, 50.0));
 }
 
 static void test_crop_units(void)
@@ -288,7 +275,7 @@ static void test_crop_units(void)
     CHECK_EQ_INT(s.chroma_format_idc, 1);
     CHECK_EQ_INT(s.bit_depth_luma, 8);
     CHECK_EQ_INT(s.width, 1912);
-    CHECK(near(s.fps, 0.0));
+    CHECK(test_near(s.fps, 0.0));
 }
 
 static void test_malformed_values(void)
@@ -316,7 +303,7 @@ static void test_malformed_values(void)
 
     /* Not an SPS: wrong type, forbidden bit, too short, NULL. */
     uint8_t nal[64];
-    size_t n = unhex(SPS_BASELINE, nal, sizeof(nal));
+    size_t n = test_unhex(SPS_BASELINE, nal, sizeof(nal));
     nal[0] = 0x68;
     CHECK_EQ_INT(ls_h264_parse_sps(nal, n, &s), -EBADMSG);
     nal[0] = 0xe7;
@@ -335,7 +322,7 @@ static void test_malformed_values(void)
 static void test_truncated(void)
 {
     uint8_t nal[64];
-    size_t n = unhex(SPS_HIGH_1080, nal, sizeof(nal));
+    size_t n = test_unhex(SPS_HIGH_1080, nal, sizeof(nal));
     size_t first_ok = n + 1;
     bool monotonic = true;
     for (size_t len = 0; len <= n; len++) {
@@ -370,7 +357,7 @@ static void test_oversized(void)
     CHECK(nal != NULL);
     if (!nal)
         return;
-    size_t n = unhex(SPS_HIGH_1080, nal, big);
+    size_t n = test_unhex(SPS_HIGH_1080, nal, big);
     memset(nal + n, 0x55, big - n);
     struct ls_h264_sps s;
     CHECK_EQ_INT(ls_h264_parse_sps(nal, big, &s), 0);

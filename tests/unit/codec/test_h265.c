@@ -17,20 +17,7 @@
 #include "tests/unit/codec/h265_writer.h"
 #include "tests/unit/test.h"
 
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    for (; hex[0] && hex[1] && n < cap; hex += 2) {
-        char byte[3] = { hex[0], hex[1], 0 };
-        out[n++] = (uint8_t)strtoul(byte, NULL, 16);
-    }
-    return n;
-}
 
-static bool near(double a, double b)
-{
-    return a > b - 1e-6 && a < b + 1e-6;
-}
 
 /* x265 3.5 (Debian 12) via ffmpeg -c:v libx265 -preset ultrafast, 25 fps. */
 static const char VPS_360[] = "40010c01ffff01600000030090000003000003003f959409";
@@ -53,14 +40,14 @@ static const char SPS_HRD[] =
 static int sps_hex(const char *hex, struct ls_h265_sps *s)
 {
     uint8_t nal[256];
-    return ls_h265_parse_sps(nal, unhex(hex, nal, sizeof(nal)), s);
+    return ls_h265_parse_sps(nal, test_unhex(hex, nal, sizeof(nal)), s);
 }
 
 static void test_x265(void)
 {
     uint8_t nal[256];
     struct ls_h265_vps v;
-    CHECK_EQ_INT(ls_h265_parse_vps(nal, unhex(VPS_360, nal, sizeof(nal)), &v), 0);
+    CHECK_EQ_INT(ls_h265_parse_vps(nal, test_unhex(VPS_360, nal, sizeof(nal)), &v), 0);
     CHECK_EQ_INT(v.max_sub_layers, 1);
     CHECK_EQ_INT(v.temporal_id_nesting, 1);
     CHECK_EQ_INT(v.ptl.profile_space, 0);
@@ -83,7 +70,7 @@ static void test_x265(void)
     CHECK_EQ_INT(s.bit_depth_chroma, 8);
     CHECK_EQ_INT(s.width, 640);
     CHECK_EQ_INT(s.height, 360); /* coded 368, conformance window 4 chroma rows */
-    CHECK(near(s.fps, 25.0));
+    CHECK(test_near(s.fps, 25.0));
     CHECK(!s.has_bitstream_restriction);
     CHECK_EQ_INT(s.min_spatial_segmentation_idc, 0);
 
@@ -97,7 +84,7 @@ static void test_x265(void)
     CHECK_EQ_INT(s.bit_depth_luma, 10);
     CHECK_EQ_INT(s.bit_depth_chroma, 10);
 
-    CHECK_EQ_INT(ls_h265_parse_vps(nal, unhex(VPS_TEMPORAL, nal, sizeof(nal)), &v), 0);
+    CHECK_EQ_INT(ls_h265_parse_vps(nal, test_unhex(VPS_TEMPORAL, nal, sizeof(nal)), &v), 0);
     CHECK_EQ_INT(v.max_sub_layers, 2);
     CHECK_EQ_INT(v.temporal_id_nesting, 0);
     CHECK_EQ_INT(v.ptl.level_idc, 63);
@@ -105,14 +92,14 @@ static void test_x265(void)
     CHECK_EQ_INT(s.max_sub_layers, 2);
     CHECK_EQ_INT(s.temporal_id_nesting, 0);
     CHECK_EQ_INT(s.width, 640);
-    CHECK(near(s.fps, 25.0));
+    CHECK(test_near(s.fps, 25.0));
 
     CHECK_EQ_INT(sps_hex(SPS_HRD, &s), 0);
-    CHECK(near(s.fps, 25.0));
+    CHECK(test_near(s.fps, 25.0));
     CHECK(!s.has_bitstream_restriction);
 
     struct ls_h265_pps p;
-    CHECK_EQ_INT(ls_h265_parse_pps(nal, unhex(PPS_360, nal, sizeof(nal)), &p), 0);
+    CHECK_EQ_INT(ls_h265_parse_pps(nal, test_unhex(PPS_360, nal, sizeof(nal)), &p), 0);
     CHECK(p.entropy_coding_sync_enabled); /* x265 uses wavefronts by default */
     CHECK(!p.tiles_enabled);
 }
@@ -160,7 +147,7 @@ static void test_crafted_sps(void)
     CHECK_EQ_INT(s.bit_depth_luma, 10);
     CHECK_EQ_INT(s.width, 1920);  /* 4:2:2: 2 pixels per unit across */
     CHECK_EQ_INT(s.height, 1080); /* and 1 row per unit down */
-    CHECK(near(s.fps, 60000.0 / 1001.0));
+    CHECK(test_near(s.fps, 60000.0 / 1001.0));
     CHECK(s.has_bitstream_restriction);
     CHECK_EQ_INT(s.min_spatial_segmentation_idc, 17);
 
@@ -198,7 +185,7 @@ static void test_crafted_geometry(void)
     CHECK_EQ_INT(parse_sps_params(&p, &s), 0);
     CHECK_EQ_INT(s.width, 1918);
     CHECK_EQ_INT(s.height, 1080);
-    CHECK(near(s.fps, 30.0));
+    CHECK(test_near(s.fps, 30.0));
     CHECK(!s.has_bitstream_restriction);
 
     p.chroma = 3;
@@ -217,13 +204,13 @@ static void test_crafted_geometry(void)
     /* No VUI at all, and VUI without timing: fps 0. */
     p.vui = false;
     CHECK_EQ_INT(parse_sps_params(&p, &s), 0);
-    CHECK(near(s.fps, 0.0));
+    CHECK(test_near(s.fps, 0.0));
     p.vui = true;
     p.units = 0;
     p.restriction = true;
     p.min_spatial = 0;
     CHECK_EQ_INT(parse_sps_params(&p, &s), 0);
-    CHECK(near(s.fps, 0.0));
+    CHECK(test_near(s.fps, 0.0));
     CHECK(s.has_bitstream_restriction);
     CHECK_EQ_INT(s.min_spatial_segmentation_idc, 0);
 }
@@ -267,7 +254,7 @@ static void test_malformed_sps(void)
     CHECK(!s.has_bitstream_restriction);
 
     uint8_t nal[256];
-    size_t n = unhex(SPS_360, nal, sizeof(nal));
+    size_t n = test_unhex(SPS_360, nal, sizeof(nal));
     CHECK_EQ_INT(ls_h265_parse_vps(nal, n, &(struct ls_h265_vps){ 0 }), -EBADMSG);
     CHECK_EQ_INT(ls_h265_parse_pps(nal, n, &(struct ls_h265_pps){ 0 }), -EBADMSG);
     nal[0] |= 0x80;
@@ -310,7 +297,7 @@ static void test_truncated(void)
     free(w);
 
     uint8_t buf[64];
-    size_t n = unhex(VPS_360, buf, sizeof(buf));
+    size_t n = test_unhex(VPS_360, buf, sizeof(buf));
     int vps_ok = 0;
     for (size_t len = 0; len < n; len++)
         vps_ok += ls_h265_parse_vps(buf, len, &(struct ls_h265_vps){ 0 }) == 0;
