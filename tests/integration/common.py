@@ -84,6 +84,10 @@ class Driver:
             raise AssertionError("relay_driver did not stop within %s s" % timeout)
         self._t_out.join(5)
         self._t_err.join(5)
+        # Under ASan/UBSan a leak or a memory error shows as a non-zero exit.
+        if self.proc.returncode != 0:
+            raise AssertionError("relay_driver exited with %s:\n%s"
+                                 % (self.proc.returncode, self.log()[-4000:]))
         return self.final()
 
     def final(self):
@@ -172,3 +176,287 @@ def main():
     prog = unittest.main(verbosity=2, exit=False)
     r = prog.result
     sys.exit(0 if r.wasSuccessful() and r.testsRun > 0 else 1)
+
+
+# ---- helpers of the resilience, fan-out and bad-camera suites ----------------------------------
+import re  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+from collections import namedtuple  # noqa: E402
+
+ECONNREFUSED, EPROTO, ENOTSUP, ECONNRESET, EPIPE = 111, 71, 95, 104, 32
+
+TimedPacket = namedtuple("TimedPacket", "at kind dts size")
+
+
+def exit_code(driver, timeout=20.0):
+    """Waits for the driver to exit by itself (its --duration) and for its output to be read;
+    returns its exit status."""
+    try:
+        code = driver.proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        driver.kill()
+        raise AssertionError("relay_driver did not exit within %s s" % timeout)
+    driver._t_out.join(5)
+    driver._t_err.join(5)
+    return code
+
+
+def stats_history(driver):
+    """Every periodic stats line so far, as (driver monotonic time, stats) pairs."""
+    with driver.lock:
+        return [(x["t"], x["stats"]) for x in driver.lines if "stats" in x]
+
+
+def wait_stats(driver, pred, timeout, what):
+    """Waits until pred(latest stats) is true; returns those stats."""
+    def ok():
+        s = driver.stats()
+        return s if s and pred(s) else None
+    return h.wait_until(ok, timeout, what=what)
+
+
+def wait_event(driver, pred, timeout, what):
+    """Waits for an event line with pred(event) true; returns the first one."""
+    def ok():
+        ev = [e for e in driver.events() if pred(e)]
+        return ev[0] if ev else None
+    return h.wait_until(ok, timeout, what=what)
+
+
+def output_of(stats, oid):
+    """The stats of output `oid` (ids count from 1 in the order outputs were added)."""
+    for o in stats["outputs"]:
+        if o["id"] == oid:
+            return o
+    raise AssertionError("no output %s in %s" % (oid, [o["id"] for o in stats["outputs"]]))
+
+
+def printed_strings(driver):
+    """Every string the driver printed: the string values of its JSON lines (events, stats,
+    errors; keys too), lines that were not JSON, and its stderr (the library's log)."""
+    out = []
+
+    def walk(x):
+        if isinstance(x, str):
+            out.append(x)
+        elif isinstance(x, dict):
+            for k, v in x.items():
+                if k != "_at":
+                    out.append(k)
+                    walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+    with driver.lock:
+        for line in driver.lines:
+            walk(line)
+        out.extend(driver.stderr_lines)
+    return out
+
+
+class PacketReader:
+    """Reads `seconds` of media (by timestamps) from url in the background, like
+    h.read_packets, but flushed packet by packet, so each packet carries the monotonic time
+    it arrived: for checks across an outage (does the reader stay connected, does media
+    resume). `with PacketReader(...) as r:` kills ffmpeg at the end whatever happens."""
+
+    def __init__(self, url, seconds, transport="tcp", io_timeout=10.0):
+        self.argv = ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error",
+                     *h.input_options(url, transport, io_timeout), "-i", url,
+                     "-map", "0:v?", "-map", "0:a?", "-c", "copy", "-copyinkf",
+                     "-t", "%.3f" % seconds, "-flush_packets", "1", "-f", "framemd5", "-"]
+        self.kinds, self.packets, self.errors = {}, [], []
+        self.timed_out = False
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                     preexec_fn=h._child_setup)
+        self._t_out = threading.Thread(target=self._read_out, daemon=True)
+        self._t_err = threading.Thread(target=self._read_err, daemon=True)
+        self._t_out.start()
+        self._t_err.start()
+
+    def _read_out(self):
+        for line in self.proc.stdout:
+            at = time.monotonic()
+            if line.startswith("#"):
+                m = re.match(r"#media_type (\d+): (\w+)", line)
+                if m:
+                    self.kinds[int(m.group(1))] = m.group(2)
+                continue
+            f = [x.strip() for x in line.split(",")]
+            if len(f) >= 5 and f[0].isdigit():
+                try:
+                    self.packets.append(TimedPacket(at, self.kinds.get(int(f[0])), int(f[1]),
+                                                    int(f[4])))
+                except ValueError:
+                    pass
+
+    def _read_err(self):
+        for line in self.proc.stderr:
+            if line.strip():
+                self.errors.append(line.rstrip("\n"))
+
+    def wait(self, timeout):
+        """Waits for ffmpeg to finish (kills it after `timeout` s); returns self."""
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.timed_out = True
+            self.kill()
+        self._t_out.join(5)
+        self._t_err.join(5)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        if self.proc.returncode not in (0, None) and not self.timed_out and not self.errors:
+            self.errors.append("ffmpeg exited with %s" % self.proc.returncode)
+        return self
+
+    def kill(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+
+    def of(self, kind):
+        return [p for p in self.packets if p.kind == kind]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+        if not self.proc.stdout.closed:
+            self.wait(5)
+        return False
+
+
+class RtspCutProxy:
+    """A TCP proxy 127.0.0.1:port -> 127.0.0.1:target_port for RTSP over TCP (interleaved
+    RTP), which can cut the connection in the middle of a video frame: cut() closes both
+    sides right after forwarding an RTP packet of `channel` (the first SETUP: video) whose
+    marker bit is clear, i.e. a frame whose end never arrives. New connections keep being
+    proxied (the relay can reconnect through it). `with RtspCutProxy(port) as p:` closes all."""
+
+    def __init__(self, target_port, channel=0):
+        self.target_port, self.channel = target_port, channel
+        self.srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(16)
+        self.port = self.srv.getsockname()[1]
+        self.lock = threading.Lock()
+        self.socks = []
+        self.connections = 0
+        self._cut_req, self._cut_done = threading.Event(), threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, mount):
+        return "rtsp://127.0.0.1:%d%s" % (self.port, mount)
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.srv.accept()
+                server = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+                server.settimeout(None)
+            except OSError:
+                if self.srv.fileno() < 0:
+                    return
+                continue
+            with self.lock:
+                self.socks += [client, server]
+                self.connections += 1
+            threading.Thread(target=self._upstream, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._downstream, args=(server, client), daemon=True).start()
+
+    @staticmethod
+    def _close(*socks):
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def _upstream(self, client, server):
+        try:
+            while True:
+                data = client.recv(65536)
+                if not data:
+                    break
+                server.sendall(data)
+        except OSError:
+            pass
+        self._close(server)
+
+    def _downstream(self, server, client):
+        buf = b""
+        try:
+            while True:
+                data = server.recv(65536)
+                if not data:
+                    break
+                buf += data
+                out = b""
+                while buf:
+                    if buf[:1] == b"$":  # interleaved: '$', channel, 16-bit length, RTP
+                        if len(buf) < 4 or len(buf) < 4 + int.from_bytes(buf[2:4], "big"):
+                            break
+                        n = 4 + int.from_bytes(buf[2:4], "big")
+                        frame, buf = buf[:n], buf[n:]
+                        out += frame
+                        if (self._cut_req.is_set() and frame[1] == self.channel and n > 5
+                                and not frame[5] & 0x80):
+                            client.sendall(out)
+                            self._close(client, server)
+                            self._cut_done.set()
+                            return
+                        continue
+                    end = buf.find(b"\r\n\r\n")  # an RTSP reply, maybe with a body
+                    if end < 0:
+                        break
+                    m = re.search(rb"(?im)^content-length:\s*(\d+)", buf[:end])
+                    n = end + 4 + (int(m.group(1)) if m else 0)
+                    if len(buf) < n:
+                        break
+                    out, buf = out + buf[:n], buf[n:]
+                if out:
+                    client.sendall(out)
+        except OSError:
+            pass
+        self._close(client)
+
+    def cut(self, timeout=5.0):
+        """Cuts the live connection(s) mid-frame; True once done."""
+        self._cut_done.clear()
+        self._cut_req.set()
+        done = self._cut_done.wait(timeout)
+        self._cut_req.clear()
+        return done
+
+    def close(self):
+        self.srv.close()
+        with self.lock:
+            socks, self.socks = self.socks, []
+        self._close(*socks)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def stop_checked(tc, driver):
+    """driver.stop(), then asserts it exited 0 (under ASan: no leak, no memory error) and
+    printed its final stats; returns them."""
+    final = driver.stop()
+    tc.assertEqual(driver.proc.returncode, 0,
+                   "relay_driver exited with %s:\n%s" % (driver.proc.returncode, driver.log()[-4000:]))
+    tc.assertIsNotNone(final, "no final stats")
+    return final
