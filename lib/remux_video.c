@@ -197,15 +197,27 @@ void ls_remux_video_begin(struct ls_remux *r, const struct ls_stream_info *info)
     }
 }
 
+/* The NAL units of one access unit, found once and reused by the copy pass
+ * (cameras send a handful per frame; past this many the copy rescans). */
+#define AU_MAX_NALS 32
+
+struct au_nals {
+    struct ls_nal nal[AU_MAX_NALS];
+    int n;          /**< units kept in nal[] (those that go into the frame) */
+    bool overflow;  /**< more than AU_MAX_NALS: copy_au rescans the packet */
+};
+
 /** First pass over an access unit: parameter sets, size of what is kept, keyframe. */
-static int scan_au(struct ls_remux_video *v, const struct ls_packet *pkt, size_t *payload,
-                   bool *key)
+static int scan_au(struct ls_remux_video *v, const struct ls_packet *pkt, struct au_nals *au,
+                   size_t *payload, bool *key)
 {
     size_t pos = 0;
     struct ls_nal nal;
     int nals = 0;
     *payload = 0;
     *key = false;
+    au->n = 0;
+    au->overflow = false;
     while (ls_annexb_next(pkt->data, pkt->size, &pos, &nal)) {
         nals++;
         enum nal_role role = nal_role(v, &nal);
@@ -216,30 +228,45 @@ static int scan_au(struct ls_remux_video *v, const struct ls_packet *pkt, size_t
         } else if (role == NAL_KEEP || role == NAL_KEY) {
             *key |= role == NAL_KEY;
             *payload += 4 + nal.size;
+            if (au->n < AU_MAX_NALS)
+                au->nal[au->n++] = nal;
+            else
+                au->overflow = true;
         }
     }
     return nals ? 0 : -EBADMSG;
 }
 
-static void copy_au(const struct ls_remux_video *v, const struct ls_packet *pkt, uint8_t *dst)
+static uint8_t *put_nal(uint8_t *dst, const struct ls_nal *nal)
 {
+    dst[0] = (uint8_t)(nal->size >> 24);
+    dst[1] = (uint8_t)(nal->size >> 16);
+    dst[2] = (uint8_t)(nal->size >> 8);
+    dst[3] = (uint8_t)nal->size;
+    memcpy(dst + 4, nal->data, nal->size);
+    return dst + 4 + nal->size;
+}
+
+/** Second pass: the kept units, each behind a 4-byte length, into @p dst. */
+static void copy_au(const struct ls_remux_video *v, const struct ls_packet *pkt,
+                    const struct au_nals *au, uint8_t *dst)
+{
+    if (!au->overflow) {
+        for (int i = 0; i < au->n; i++)
+            dst = put_nal(dst, &au->nal[i]);
+        return;
+    }
     size_t pos = 0;
     struct ls_nal nal;
     while (ls_annexb_next(pkt->data, pkt->size, &pos, &nal)) {
         enum nal_role role = nal_role(v, &nal);
-        if (role != NAL_KEEP && role != NAL_KEY)
-            continue;
-        dst[0] = (uint8_t)(nal.size >> 24);
-        dst[1] = (uint8_t)(nal.size >> 16);
-        dst[2] = (uint8_t)(nal.size >> 8);
-        dst[3] = (uint8_t)nal.size;
-        memcpy(dst + 4, nal.data, nal.size);
-        dst += 4 + nal.size;
+        if (role == NAL_KEEP || role == NAL_KEY)
+            dst = put_nal(dst, &nal);
     }
 }
 
-static int write_frame(struct ls_remux *r, const struct ls_packet *pkt, size_t payload, bool key,
-                       bool headers_due)
+static int write_frame(struct ls_remux *r, const struct ls_packet *pkt, const struct au_nals *au,
+                       size_t payload, bool key, bool headers_due)
 {
     int64_t dts = pkt->dts != LS_TS_NONE ? pkt->dts : pkt->pts;
     int64_t out = ls_ts_map(&r->ts, LS_TS_VIDEO, dts, pkt->tb_num, pkt->tb_den);
@@ -259,7 +286,7 @@ static int write_frame(struct ls_remux *r, const struct ls_packet *pkt, size_t p
     if (!item)
         return -ENOMEM;
     memcpy(item->body, prefix, n);
-    copy_au(&r->v, pkt, item->body + n);
+    copy_au(&r->v, pkt, au, item->body + n);
     item->dts_ms = out;
     item->keyframe = key;
     int err = r->emit(r->opaque, item);
@@ -272,9 +299,10 @@ int ls_remux_video(struct ls_remux *r, const struct ls_packet *pkt)
     struct ls_remux_video *v = &r->v;
     if (v->codec == LS_CODEC_NONE || !pkt->data)
         return -EBADMSG;
+    struct au_nals au;
     size_t payload;
     bool key;
-    int err = scan_au(v, pkt, &payload, &key);
+    int err = scan_au(v, pkt, &au, &payload, &key);
     if (err < 0) {
         if (err == -EBADMSG)
             r->info.dropped_invalid++;
@@ -301,5 +329,5 @@ int ls_remux_video(struct ls_remux *r, const struct ls_packet *pkt)
     if (!r->headers_emitted || ls_remux_audio_header_due(r))
         headers_due = true;
     v->key_seen = true;
-    return write_frame(r, pkt, payload, key, headers_due);
+    return write_frame(r, pkt, &au, payload, key, headers_due);
 }

@@ -306,6 +306,32 @@ static void test_reconnect_continues(void)
     ls_remux_destroy(&r);
 }
 
+/* An access unit with more NAL units than the remuxer remembers between its passes. */
+static void test_many_nals(void)
+{
+    struct capture c = {0};
+    struct ls_remux *r = make(&c, LS_AUDIO_PASS_ALL, LS_HEVC_ENHANCED);
+    struct ls_stream_info v = {.codec = LS_CODEC_H264};
+    ls_remux_begin(r, &v, NULL);
+    static uint8_t au[4096];
+    size_t m = put_nal(au, 0, h264_sps, sizeof(h264_sps));
+    m = put_nal(au, m, h264_pps, sizeof(h264_pps));
+    static const uint8_t slice[] = {0x65, 0x88, 0x80};
+    for (int i = 0; i < 40; i++)
+        m = put_nal(au, m, slice, sizeof(slice));
+    struct ls_packet p = video_pkt(au, m, 0);
+    CHECK_EQ_INT(ls_remux_video(r, &p), 0);
+    CHECK_EQ_INT(c.n, 3);
+    if (c.n == 3) {
+        struct ls_item *k = c.items[2];
+        CHECK_EQ_INT(k->size, 5 + 40 * (4 + sizeof(slice)));
+        static const uint8_t last[] = {0, 0, 0, 3, 0x65, 0x88, 0x80};
+        CHECK_EQ_MEM(k->body + k->size - sizeof(last), last, sizeof(last));
+    }
+    capture_clear(&c);
+    ls_remux_destroy(&r);
+}
+
 int main(void)
 {
     test_h264_sdp_params();
@@ -314,5 +340,6 @@ int main(void)
     test_aac();
     test_g711_policy();
     test_reconnect_continues();
+    test_many_nals();
     return test_done("remux");
 }
