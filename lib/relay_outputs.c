@@ -97,13 +97,21 @@ int ls_relay_remove_output(struct ls_relay *r, int id)
     }
     pthread_mutex_unlock(&r->fan_lock);
     int err = o ? 0 : -ENOENT;
+    char msg[sizeof(o->target_redacted) + 16] = "";
     if (o) {
         ls_output_request_stop(o);
         ls_output_join(o);
         ls_log_info(&r->log, "output %d removed", id);
+        snprintf(msg, sizeof(msg), "%s: removed", o->target_redacted);
         ls_output_destroy(&o);
     }
     pthread_mutex_unlock(&r->ctl_lock);
+    /* Reported on the caller's thread once no lock is held, so the callback may call anything. */
+    if (!err && r->s.on_event) {
+        struct ls_event ev = {.type = LS_EVENT_OUTPUT_DOWN, .state = LS_STATE_STOPPED,
+                              .old_state = LS_STATE_STOPPED, .output_id = id, .message = msg};
+        r->s.on_event(r->s.user_data, r, &ev);
+    }
     return err;
 }
 

@@ -79,8 +79,11 @@ static int set_options(AVDictionary **opts, const struct ls_input_settings *s)
     int err = 0;
     if ((unsigned)s->transport <= LS_TRANSPORT_AUTO && transports[s->transport])
         err |= av_dict_set(opts, "rtsp_transport", transports[s->transport], 0);
-    /* Socket-level timeout as a second guard behind the interrupt callback. */
-    err |= av_dict_set_int(opts, "timeout", (int64_t)s->stall_timeout_ms * 1000, 0);
+    /* Socket-level timeout as a second guard behind the interrupt callback: longer than both
+     * deadlines, or it fires first during the handshake and FFmpeg reports a bad reply. */
+    uint32_t guard_ms = s->connect_timeout_ms > s->stall_timeout_ms ? s->connect_timeout_ms
+                                                                    : s->stall_timeout_ms;
+    err |= av_dict_set_int(opts, "timeout", ((int64_t)guard_ms + 1000) * 1000, 0);
     err |= av_dict_set(opts, "allowed_media_types", "video+audio", 0);
     err |= av_dict_set(opts, "user_agent", "liblightstream", 0);
     return err < 0 ? -ENOMEM : 0;
@@ -176,6 +179,10 @@ void ls_input_streams(const struct ls_input *in, struct ls_stream_info *video,
 
 int ls_input_read(struct ls_input *in, struct ls_packet *pkt, bool *is_video)
 {
+    /* The deadline passed during the last read, yet FFmpeg returned a packet (on an error it
+     * flushes its parsers and returns what they held): the stall is already detected. */
+    if (in->timed_out)
+        return -ETIMEDOUT;
     in->deadline_us = ls_now_us() + (int64_t)in->stall_timeout_ms * 1000;
     for (;;) {
         av_packet_unref(in->pkt);

@@ -32,7 +32,8 @@ enum ls_event_type {
     LS_EVENT_STATE = 0,       /**< the input changed state (@ref ls_event.state) */
     LS_EVENT_CODEC = 1,       /**< codecs became known or changed (read them with ls_relay_get_stats()) */
     LS_EVENT_OUTPUT_UP = 2,   /**< an output is connected and writing (@ref ls_event.output_id) */
-    LS_EVENT_OUTPUT_DOWN = 3, /**< an output failed or was removed (@ref ls_event.error) */
+    LS_EVENT_OUTPUT_DOWN = 3, /**< an output failed (@ref ls_event.error), or was removed (error 0,
+                                   state stopped; reported on the thread that removed it) */
     LS_EVENT_ERROR = 4,       /**< the input failed (@ref ls_event.error, @ref ls_event.message) */
 };
 

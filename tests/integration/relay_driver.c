@@ -10,6 +10,13 @@
  *     [--hevc enhanced|codec12] [--connect-ms N] [--stall-ms N] [--retry-ms N]
  *     [--output URL|PATH]... [--sub-file PATH] [--sub-stuck] [--queue-bytes N]
  *     [--duration S] [--interval-ms N]
+ *     [--late-ms N [--late-output URL|PATH]... [--late-sub-file PATH]]
+ *     [--remove-at ID:MS]...
+ *
+ * --late-ms adds the --late-output targets and the --late-sub-file subscriber N ms after
+ * the start (printing {"added":id,"target":...,"error":e}); --remove-at removes output ID
+ * (as numbered by the library: 1, 2, ... in the order added) MS ms after the start
+ * (printing {"removed":id,"error":e,"remove_ms":how long the call took}).
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -174,7 +181,9 @@ int main(int argc, char **argv)
         {"hevc", 1, NULL, 'h'},      {"connect-ms", 1, NULL, 'c'}, {"stall-ms", 1, NULL, 's'},
         {"retry-ms", 1, NULL, 'r'},  {"output", 1, NULL, 'o'},    {"sub-file", 1, NULL, 'f'},
         {"sub-stuck", 0, NULL, 'x'}, {"queue-bytes", 1, NULL, 'q'}, {"duration", 1, NULL, 'd'},
-        {"interval-ms", 1, NULL, 'n'}, {NULL, 0, NULL, 0},
+        {"interval-ms", 1, NULL, 'n'}, {"late-ms", 1, NULL, 'L'},
+        {"late-output", 1, NULL, 'O'}, {"late-sub-file", 1, NULL, 'F'},
+        {"remove-at", 1, NULL, 'R'}, {NULL, 0, NULL, 0},
     };
     struct ls_relay_settings s;
     ls_relay_default_settings(&s);
@@ -184,6 +193,9 @@ int main(int argc, char **argv)
     ls_output_default_settings(&os);
     const char *outputs[16], *sub_file = NULL;
     int n_outputs = 0, stuck = 0;
+    const char *late_outputs[16], *late_sub_file = NULL;
+    int n_late = 0, late_done = 0, n_remove = 0, remove_id[16], remove_done[16] = {0};
+    double late_ms = -1, remove_ms[16];
     double duration = 10, interval_ms = 1000;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -204,6 +216,16 @@ int main(int argc, char **argv)
         case 'q': os.queue_max_bytes = (uint32_t)atoi(optarg); break;
         case 'd': duration = atof(optarg); break;
         case 'n': interval_ms = atof(optarg); break;
+        case 'L': late_ms = atof(optarg); break;
+        case 'O': if (n_late < 16) late_outputs[n_late++] = optarg; break;
+        case 'F': late_sub_file = optarg; break;
+        case 'R':
+            if (n_remove < 16 &&
+                sscanf(optarg, "%d:%lf", &remove_id[n_remove], &remove_ms[n_remove]) == 2)
+                n_remove++;
+            else
+                return 2;
+            break;
         default: return 2;
         }
     }
@@ -216,7 +238,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < n_outputs; i++)
         if ((err = ls_relay_add_output(relay, outputs[i], &os, NULL)) < 0)
             printf("{\"add_error\":%d}\n", err);
-    FILE *sub = sub_file ? fopen(sub_file, "wb") : NULL;
+    FILE *sub = sub_file ? fopen(sub_file, "wb") : NULL, *late_sub = NULL;
     if (sub)
         ls_relay_add_subscriber(relay, sub_to_file, sub, &os, NULL);
     if (stuck)
@@ -228,12 +250,48 @@ int main(int argc, char **argv)
     while (!quit && now_s() - t0 < duration) {
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
+        if (late_ms >= 0 && !late_done && (now_s() - t0) * 1000 >= late_ms) {
+            late_done = 1;
+            for (int i = 0; i < n_late; i++) {
+                int id = -1;
+                err = ls_relay_add_output(relay, late_outputs[i], &os, &id);
+                pthread_mutex_lock(&out_lock);
+                printf("{\"t\":%.3f,\"added\":%d,\"target\":", now_s(), id);
+                json_str(late_outputs[i]);
+                printf(",\"error\":%d}\n", err);
+                fflush(stdout);
+                pthread_mutex_unlock(&out_lock);
+            }
+            if (late_sub_file && (late_sub = fopen(late_sub_file, "wb"))) {
+                int id = -1;
+                err = ls_relay_add_subscriber(relay, sub_to_file, late_sub, &os, &id);
+                pthread_mutex_lock(&out_lock);
+                printf("{\"t\":%.3f,\"added\":%d,\"target\":\"subscriber\",\"error\":%d}\n",
+                       now_s(), id, err);
+                fflush(stdout);
+                pthread_mutex_unlock(&out_lock);
+            }
+        }
+        for (int i = 0; i < n_remove; i++) {
+            if (remove_done[i] || (now_s() - t0) * 1000 < remove_ms[i])
+                continue;
+            remove_done[i] = 1;
+            double t_rm = now_s();
+            err = ls_relay_remove_output(relay, remove_id[i]);
+            double took = (now_s() - t_rm) * 1000;
+            pthread_mutex_lock(&out_lock);
+            printf("{\"t\":%.3f,\"removed\":%d,\"error\":%d,\"remove_ms\":%.1f}\n", now_s(),
+                   remove_id[i], err, took);
+            fflush(stdout);
+            pthread_mutex_unlock(&out_lock);
+        }
         if (now_s() >= next) {
             print_stats(relay, "stats", 0);
             next += interval_ms / 1000;
         }
     }
-    /* Release a stuck subscriber only after stop, so stop proves it does not wait for it. */
+    /* Release a stuck subscriber just before stop: stop must join its thread, which cannot
+     * happen while the callback blocks (a callback is never interrupted by the library). */
     double t_stop = now_s();
     pthread_mutex_lock(&stuck_lock);
     stuck_release = 1;
@@ -245,5 +303,7 @@ int main(int argc, char **argv)
     ls_relay_destroy(&relay);
     if (sub)
         fclose(sub);
+    if (late_sub)
+        fclose(late_sub);
     return 0;
 }
