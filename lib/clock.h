@@ -26,6 +26,15 @@ static inline int64_t ls_now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/** Monotonic microseconds from the coarse clock (a few ms resolution, no syscall cost):
+ *  for deadlines polled many times a second. */
+static inline int64_t ls_now_coarse_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /** A condition variable that waits on CLOCK_MONOTONIC (wall-clock jumps must not shorten a backoff). */
 static inline int ls_cond_init(pthread_cond_t *cond)
 {

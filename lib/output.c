@@ -226,15 +226,16 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void latency_percentiles(const struct ls_output *o, struct ls_output_stats *st)
+/** Percentiles of a copy of the latency ring, sorted outside the output's lock. */
+static void latency_percentiles(const uint32_t *lat, unsigned n, struct ls_output_stats *st)
 {
-    uint32_t sorted[sizeof(o->lat_us) / sizeof(o->lat_us[0])];
-    if (!o->lat_n)
+    uint32_t sorted[sizeof(((struct ls_output *)0)->lat_us) / sizeof(uint32_t)];
+    if (!n)
         return;
-    memcpy(sorted, o->lat_us, o->lat_n * sizeof(sorted[0]));
-    qsort(sorted, o->lat_n, sizeof(sorted[0]), cmp_u32);
-    st->latency_p50_us = sorted[o->lat_n / 2];
-    st->latency_p99_us = sorted[(o->lat_n * 99) / 100];
+    memcpy(sorted, lat, n * sizeof(sorted[0]));
+    qsort(sorted, n, sizeof(sorted[0]), cmp_u32);
+    st->latency_p50_us = sorted[n / 2];
+    st->latency_p99_us = sorted[(n * 99) / 100];
 }
 
 void ls_output_record_write(struct ls_output *o, const struct ls_item *item, size_t bytes)
@@ -266,6 +267,9 @@ void ls_output_get_stats(struct ls_output *o, struct ls_output_stats *st)
     *st = o->st;
     ls_meter_rates(&o->meter, now, &st->bitrate_kbps, NULL);
     st->uptime_ms = st->state == LS_STATE_STREAMING ? (uint64_t)(now - o->up_since_ms) : 0;
-    latency_percentiles(o, st);
+    uint32_t lat[sizeof(o->lat_us) / sizeof(o->lat_us[0])];
+    unsigned n = o->lat_n;
+    memcpy(lat, o->lat_us, n * sizeof(lat[0]));
     pthread_mutex_unlock(&o->lock);
+    latency_percentiles(lat, n, st);
 }

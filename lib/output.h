@@ -28,12 +28,18 @@ enum ls_output_kind {
     LS_OUTPUT_SUBSCRIBER,
 };
 
-/** A sink writes whole FLV pieces: the file header, then one tag per call. */
+/** A run of bytes; a tag is written as header, shared body and trailer without copying. */
+struct ls_piece {
+    const uint8_t *data;
+    size_t size;
+};
+
+/** A sink writes whole FLV units: the file header, then one tag per call. */
 struct ls_sink_ops {
     /** Open within o->s.connect_timeout_ms (use ls_output_interrupted() for deadlines). */
     int (*open)(struct ls_output *o);
-    /** Write one piece; a negative return fails the connection. */
-    int (*write)(struct ls_output *o, const uint8_t *data, size_t size, unsigned flags);
+    /** Write one unit given as @p n pieces; a negative return fails the connection. */
+    int (*write)(struct ls_output *o, const struct ls_piece *pieces, int n, unsigned flags);
     /** Close; free sink state. */
     void (*close)(struct ls_output *o);
 };
@@ -72,7 +78,7 @@ struct ls_output {
     /* Output thread only. */
     bool have_base;
     int64_t base_ms;
-    uint8_t *scratch;
+    uint8_t *scratch;     /**< subscribers only: a tag made contiguous for the callback */
     size_t scratch_cap;
     struct ls_backoff backoff;
     bool ever_up;

@@ -24,11 +24,12 @@ static int file_open(struct ls_output *o)
     return 0;
 }
 
-static int file_write(struct ls_output *o, const uint8_t *data, size_t size, unsigned flags)
+static int file_write(struct ls_output *o, const struct ls_piece *pieces, int n, unsigned flags)
 {
     FILE *f = o->sink;
-    if (fwrite(data, 1, size, f) != size)
-        return errno ? -errno : -EIO;
+    for (int i = 0; i < n; i++)
+        if (fwrite(pieces[i].data, 1, pieces[i].size, f) != pieces[i].size)
+            return errno ? -errno : -EIO;
     if ((flags & (LS_TAG_KEYFRAME | LS_TAG_SEQUENCE_HEADER | LS_TAG_FILE_HEADER)) && fflush(f))
         return -errno;
     return 0;

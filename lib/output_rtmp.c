@@ -34,11 +34,12 @@ static int rtmp_open(struct ls_output *o)
     return 0;
 }
 
-static int rtmp_write(struct ls_output *o, const uint8_t *data, size_t size, unsigned flags)
+static int rtmp_write(struct ls_output *o, const struct ls_piece *pieces, int n, unsigned flags)
 {
     (void)flags;
     AVIOContext *pb = o->sink;
-    avio_write(pb, data, (int)size);
+    for (int i = 0; i < n; i++)
+        avio_write(pb, pieces[i].data, (int)pieces[i].size);
     /* Flush every tag: latency matters more than syscalls here. */
     avio_flush(pb);
     if (pb->error < 0)

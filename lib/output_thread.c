@@ -49,19 +49,6 @@ static int wait_sync(struct ls_output *o, bool *has_audio, bool *has_video)
     }
 }
 
-static int ensure_scratch(struct ls_output *o, size_t size)
-{
-    if (size <= o->scratch_cap)
-        return 0;
-    size_t cap = size + size / 2 + 1024;
-    uint8_t *p = realloc(o->scratch, cap);
-    if (!p)
-        return -ENOMEM;
-    o->scratch = p;
-    o->scratch_cap = cap;
-    return 0;
-}
-
 static unsigned tag_flags(const struct ls_item *item)
 {
     switch (item->kind) {
@@ -85,18 +72,17 @@ static int write_item(struct ls_output *o, const struct ls_item *item)
         o->have_base = true;
     }
     int64_t ts = o->have_base ? item->dts_ms - o->base_ms : 0;
-    size_t size = LS_FLV_TAG_HEADER_SIZE + item->size + LS_FLV_PREV_SIZE;
-    int err = ensure_scratch(o, size);
-    if (err < 0)
-        return err;
-    ls_flv_tag_header(o->scratch, item->tag_type, item->size, (uint32_t)(ts < 0 ? 0 : ts));
-    memcpy(o->scratch + LS_FLV_TAG_HEADER_SIZE, item->body, item->size);
-    ls_flv_prev_size(o->scratch + LS_FLV_TAG_HEADER_SIZE + item->size, item->size);
+    uint8_t hdr[LS_FLV_TAG_HEADER_SIZE], trailer[LS_FLV_PREV_SIZE];
+    ls_flv_tag_header(hdr, item->tag_type, item->size, (uint32_t)(ts < 0 ? 0 : ts));
+    ls_flv_prev_size(trailer, item->size);
+    /* The body is shared by every output: it is written where it is, never copied here. */
+    const struct ls_piece pieces[3] = {
+        {hdr, sizeof(hdr)}, {item->body, item->size}, {trailer, sizeof(trailer)}};
     ls_output_set_deadline(o, o->s.write_timeout_ms);
-    err = o->ops->write(o, o->scratch, size, tag_flags(item));
+    int err = o->ops->write(o, pieces, 3, tag_flags(item));
     if (err < 0)
         return err;
-    ls_output_record_write(o, item, size);
+    ls_output_record_write(o, item, sizeof(hdr) + item->size + sizeof(trailer));
     return 0;
 }
 
@@ -140,7 +126,8 @@ static int run(struct ls_output *o)
     uint8_t hdr[LS_FLV_FILE_HEADER_SIZE];
     ls_flv_file_header(hdr, has_audio, has_video);
     ls_output_set_deadline(o, o->s.write_timeout_ms);
-    err = o->ops->write(o, hdr, sizeof(hdr), LS_TAG_FILE_HEADER);
+    const struct ls_piece piece = {hdr, sizeof(hdr)};
+    err = o->ops->write(o, &piece, 1, LS_TAG_FILE_HEADER);
     if (err < 0)
         return err;
     o->have_base = false;
@@ -192,6 +179,9 @@ static bool back_off(struct ls_output *o, int err)
 static void *output_main(void *arg)
 {
     struct ls_output *o = arg;
+    char name[16];
+    snprintf(name, sizeof(name), "ls-out-%d", o->id);
+    pthread_setname_np(pthread_self(), name); /* for top -H and debuggers */
     o->ever_up = false;
     for (;;) {
         set_state(o, LS_STATE_CONNECTING, 0);

@@ -154,6 +154,7 @@ static bool sleep_unless_stopped(struct ls_relay *r, int64_t ms)
 void *ls_relay_thread_main(void *arg)
 {
     struct ls_relay *r = arg;
+    pthread_setname_np(pthread_self(), "ls-relay"); /* for top -H and debuggers */
     struct ls_backoff bo;
     ls_backoff_init(&bo, &r->s.reconnect, (uint64_t)(uintptr_t)r ^ (uint64_t)ls_now_us());
     struct ls_remux_settings rs = {
