@@ -136,15 +136,18 @@ int ls_relay_start(struct ls_relay *r)
     if (r->running)
         goto out;
     atomic_store(&r->stop, false);
-    for (size_t i = 0; i < r->n_outputs && err != -EAGAIN; i++)
+    err = 0;
+    for (size_t i = 0; i < r->n_outputs && !err; i++)
         err = ls_output_start(r->outputs[i]) < 0 ? -EAGAIN : 0;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 1024 * 1024);
-    err = -pthread_create(&r->thread, &attr, ls_relay_thread_main, r);
-    pthread_attr_destroy(&attr);
+    if (!err) {
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, 1024 * 1024);
+        err = -pthread_create(&r->thread, &attr, ls_relay_thread_main, r);
+        pthread_attr_destroy(&attr);
+    }
     if (err < 0) {
-        stop_outputs(r);
+        stop_outputs(r); /* the ones that did start */
         goto out;
     }
     r->running = true;
