@@ -53,29 +53,21 @@ static void went_streaming(struct ls_relay *r, struct ls_backoff *bo)
     set_state(r, LS_STATE_STREAMING);
 }
 
-/** Copy what the remuxer knows into the stats; report a codec change. */
-static void publish_info(struct ls_relay *r, bool changed)
+/** Copy the remuxer's codec info into the stats and report the change. */
+static void publish_codecs(struct ls_relay *r)
 {
     const struct ls_remux_info *info = ls_remux_get_info(r->remux);
-    struct ls_ts_repairs repairs = ls_remux_get_repairs(r->remux);
     pthread_mutex_lock(&r->stats_lock);
-    r->st.repairs = repairs;
-    if (changed) {
-        snprintf(r->st.video_codec, sizeof(r->st.video_codec), "%s",
-                 ls_codec_name(info->video_codec));
-        r->st.video_profile = info->video_profile;
-        r->st.video_level = info->video_level;
-        r->st.width = info->width;
-        r->st.height = info->height;
-        snprintf(r->st.audio_codec, sizeof(r->st.audio_codec), "%s",
-                 ls_codec_name(info->audio_codec));
-        r->st.audio_sample_rate = info->audio_sample_rate;
-        r->st.audio_channels = info->audio_channels;
-        r->st.audio_dropped = info->audio_dropped;
-    }
+    snprintf(r->st.video_codec, sizeof(r->st.video_codec), "%s", ls_codec_name(info->video_codec));
+    r->st.video_profile = info->video_profile;
+    r->st.video_level = info->video_level;
+    r->st.width = info->width;
+    r->st.height = info->height;
+    snprintf(r->st.audio_codec, sizeof(r->st.audio_codec), "%s", ls_codec_name(info->audio_codec));
+    r->st.audio_sample_rate = info->audio_sample_rate;
+    r->st.audio_channels = info->audio_channels;
+    r->st.audio_dropped = info->audio_dropped;
     pthread_mutex_unlock(&r->stats_lock);
-    if (!changed)
-        return;
     ls_log_info(&r->log, "codecs: video %s %ux%u profile %d, audio %s %u Hz %u ch%s",
                 ls_codec_name(info->video_codec), info->width, info->height,
                 info->video_profile, ls_codec_name(info->audio_codec),
@@ -84,14 +76,17 @@ static void publish_info(struct ls_relay *r, bool changed)
     ls_relay_event(r, LS_EVENT_CODEC, LS_STATE_STREAMING, LS_STATE_STREAMING, 0, "codec");
 }
 
+/** Per-packet counters, and the repair counts, under one lock per packet. */
 static void account(struct ls_relay *r, const struct ls_packet *pkt, bool is_video)
 {
+    struct ls_ts_repairs repairs = ls_remux_get_repairs(r->remux);
     pthread_mutex_lock(&r->stats_lock);
     r->st.bytes_in += pkt->size;
     if (is_video)
         r->st.video_frames_in++;
     else
         r->st.audio_frames_in++;
+    r->st.repairs = repairs;
     ls_meter_add(&r->meter, ls_now_ms(), pkt->size, is_video);
     pthread_mutex_unlock(&r->stats_lock);
 }
@@ -130,11 +125,12 @@ static int session(struct ls_relay *r, struct ls_backoff *bo)
             streaming = true;
             went_streaming(r, bo);
         }
-        account(r, &pkt, is_video);
         err = is_video ? ls_remux_video(r->remux, &pkt) : ls_remux_audio(r->remux, &pkt);
         if (err == -ENOMEM)
             break;
-        publish_info(r, ls_remux_take_changed(r->remux));
+        account(r, &pkt, is_video);
+        if (ls_remux_take_changed(r->remux))
+            publish_codecs(r);
     }
     ls_input_close(&in);
     return err;
