@@ -48,9 +48,10 @@ if [ $quick = 0 ] && command -v clang >/dev/null; then
     ninja -C "$b" >&2
     meson test -C "$b" --suite fuzz --print-errorlogs >&2 || status=1
     builds="$builds $b"
-    for t in nal flv remux url; do
+    for f in "$b"/tests/fuzz/fuzz_*; do
+        [ -f "$f" ] && [ -x "$f" ] || continue; t=${f##*/fuzz_}
         mkdir -p "$b/corpus-$t"
-        "$b/tests/fuzz/fuzz_$t" -max_total_time="${LS_FUZZ_SECONDS:-20}" -max_len=8192 \
+        "$f" -max_total_time="${LS_FUZZ_SECONDS:-20}" -max_len=8192 \
             "$b/corpus-$t" "tests/fuzz/corpus/$t" >"$b/fuzz-$t.log" 2>&1 || {
             echo "fuzz_$t found a crash:" >&2; tail -40 "$b/fuzz-$t.log" >&2; status=1; }
     done
