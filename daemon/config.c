@@ -1,0 +1,156 @@
+/*
+ * lightstreamd configuration: defaults, then a JSON file, then flags.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "daemon/config.h"
+
+#ifndef LSD_DEFAULT_DATA_DIR
+#define LSD_DEFAULT_DATA_DIR "/var/lib/lightstreamd"
+#endif
+#ifndef LSD_DEFAULT_WEB_DIR
+#define LSD_DEFAULT_WEB_DIR "/usr/share/lightstreamd/web"
+#endif
+
+void lsd_config_defaults(struct lsd_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->listen, sizeof(c->listen), "127.0.0.1");
+    c->port = 2233;
+    snprintf(c->data_dir, sizeof(c->data_dir), "%s", LSD_DEFAULT_DATA_DIR);
+    snprintf(c->web_dir, sizeof(c->web_dir), "%s", LSD_DEFAULT_WEB_DIR);
+    c->log_level = LS_LOG_INFO;
+    c->max_body_bytes = 65536;
+    c->max_relays = 1024;
+    c->viewer_buffer_bytes = 2u << 20;
+    c->viewer_stall_ms = 10000;
+    c->on_demand_idle_s = 10;
+    c->beat_interval_s = 20;
+    c->gop_cache_max_bytes = 4u << 20;
+}
+
+int lsd_log_level_parse(const char *name, enum ls_log_level *out)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            *out = (enum ls_log_level)i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+enum kind { K_STR, K_PORT, K_U32, K_LEVEL };
+
+struct key {
+    const char *name;
+    enum kind kind;
+    size_t offset;
+    size_t size;     /* K_STR: buffer size */
+    uint32_t min, max;
+};
+
+#define STR(f) K_STR, offsetof(struct lsd_config, f), sizeof(((struct lsd_config *)0)->f), 0, 0
+#define U32(f, lo, hi) K_U32, offsetof(struct lsd_config, f), 0, lo, hi
+
+static const struct key keys[] = {
+    {"listen", STR(listen)},
+    {"port", K_PORT, offsetof(struct lsd_config, port), 0, 0, 65535},
+    {"data_dir", STR(data_dir)},
+    {"web_dir", STR(web_dir)},
+    {"log_file", STR(log_file)},
+    {"log_level", K_LEVEL, offsetof(struct lsd_config, log_level), 0, 0, 0},
+    {"api_token", STR(api_token)},
+    {"viewer_token", STR(viewer_token)},
+    {"public_url", STR(public_url)},
+    {"rtmp_push_base", STR(rtmp_push_base)},
+    {"max_body_bytes", U32(max_body_bytes, 1024, 64u << 20)},
+    {"max_relays", U32(max_relays, 1, 100000)},
+    {"viewer_buffer_bytes", U32(viewer_buffer_bytes, 65536, 256u << 20)},
+    {"viewer_stall_ms", U32(viewer_stall_ms, 100, 3600000)},
+    {"on_demand_idle_s", U32(on_demand_idle_s, 0, 86400)},
+    {"beat_interval_s", U32(beat_interval_s, 1, 3600)},
+    {"gop_cache_max_bytes", U32(gop_cache_max_bytes, 65536, 256u << 20)},
+};
+
+static int set_key(struct lsd_config *c, const struct key *k, const json_t *v, char *err,
+                   size_t err_size)
+{
+    char *base = (char *)c + k->offset;
+    switch (k->kind) {
+    case K_STR:
+        if (json_is_null(v)) {
+            base[0] = '\0';
+            return 0;
+        }
+        if (!json_is_string(v) || json_string_length(v) >= k->size)
+            goto bad;
+        memcpy(base, json_string_value(v), json_string_length(v) + 1);
+        return 0;
+    case K_PORT:
+    case K_U32: {
+        if (!json_is_integer(v) || json_integer_value(v) < k->min ||
+            json_integer_value(v) > k->max)
+            goto bad;
+        if (k->kind == K_PORT)
+            *(uint16_t *)(void *)base = (uint16_t)json_integer_value(v);
+        else
+            *(uint32_t *)(void *)base = (uint32_t)json_integer_value(v);
+        return 0;
+    }
+    case K_LEVEL:
+        if (!json_is_string(v) ||
+            lsd_log_level_parse(json_string_value(v), (enum ls_log_level *)(void *)base) < 0)
+            goto bad;
+        return 0;
+    }
+bad:
+    snprintf(err, err_size, "config key '%s' has a bad value (%s)", k->name,
+             k->kind == K_STR ? "a string, short enough" :
+             k->kind == K_LEVEL ? "error, warn, info or debug" : "an integer in range");
+    return -EINVAL;
+}
+
+int lsd_config_load(struct lsd_config *c, const char *path, char *err, size_t err_size)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        snprintf(err, err_size, "%s:%d: %s", path, je.line, je.text);
+        return -EINVAL;
+    }
+    int ret = 0;
+    if (!json_is_object(root)) {
+        snprintf(err, err_size, "%s: the config must be a JSON object", path);
+        ret = -EINVAL;
+        goto out;
+    }
+    const char *name;
+    json_t *v;
+    json_object_foreach(root, name, v) {
+        const struct key *k = NULL;
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+            if (strcmp(keys[i].name, name) == 0)
+                k = &keys[i];
+        if (!k) {
+            snprintf(err, err_size, "%s: unknown config key '%s'", path, name);
+            ret = -EINVAL;
+            goto out;
+        }
+        if ((ret = set_key(c, k, v, err, err_size)) < 0)
+            goto out;
+    }
+    snprintf(c->config_path, sizeof(c->config_path), "%s", path);
+out:
+    json_decref(root);
+    return ret;
+}

@@ -1,0 +1,56 @@
+/*
+ * lightstreamd configuration: defaults, a JSON file, then command-line flags.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef LSD_CONFIG_H
+#define LSD_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lightstream/common.h"
+
+struct lsd_config {
+    char listen[64];            /**< address to bind (default "127.0.0.1") */
+    uint16_t port;              /**< (default 2233; 0 = any free port, printed at start) */
+    char data_dir[512];         /**< state.json lives here (default LSD_DEFAULT_DATA_DIR) */
+    char web_dir[512];          /**< the page and mpegts.js (default LSD_DEFAULT_WEB_DIR) */
+    char log_file[512];         /**< "" = stderr (default "") */
+    enum ls_log_level log_level; /**< (default info) */
+    char api_token[128];        /**< "" = no auth on the API (default "") */
+    char viewer_token[128];     /**< "" = viewers need no token (default "") */
+    char public_url[256];       /**< base of play URLs; "" = from the request's Host (default "") */
+    char rtmp_push_base[256];   /**< compat /openapi/source: push to <base>/<id> too; "" = none */
+    uint32_t max_body_bytes;    /**< request bodies above this get 413 (default 65536) */
+    uint32_t max_relays;        /**< (default 1024) */
+    uint32_t viewer_buffer_bytes; /**< a viewer's unsent bytes before it is skipped (default 2 MiB) */
+    uint32_t viewer_stall_ms;   /**< a viewer that stays stuck this long is dropped (default 10000) */
+    uint32_t on_demand_idle_s;  /**< on-demand relays stop this long after the last viewer (default 10) */
+    uint32_t beat_interval_s;   /**< push API: BEATS interval; leases last 3 of them (default 20) */
+    uint32_t gop_cache_max_bytes; /**< per relay (default 4 MiB) */
+    char config_path[512];      /**< the file read, "" if none */
+    char port_file[512];        /**< flag only: write the bound port here once listening */
+};
+
+/** Fill the defaults. */
+void lsd_config_defaults(struct lsd_config *c);
+
+/**
+ * Read a JSON config file over the current values. Unknown keys are errors
+ * (a typo must not silently keep a default).
+ * @return 0, or -errno with a message in @p err
+ */
+int lsd_config_load(struct lsd_config *c, const char *path, char *err, size_t err_size);
+
+/**
+ * Apply argv over the current values (after --config was loaded).
+ * @return 0; 1 when --help/--version printed and the program should exit 0;
+ *         -EINVAL with a message in @p err
+ */
+int lsd_config_parse_args(struct lsd_config *c, int argc, char **argv, char *err, size_t err_size);
+
+/** Parse a log level name ("error", "warn", "info", "debug"). @return 0 or -EINVAL */
+int lsd_log_level_parse(const char *name, enum ls_log_level *out);
+
+#endif

@@ -1,0 +1,174 @@
+/*
+ * lightstreamd's log.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libavutil/log.h>
+
+#include "daemon/log.h"
+
+struct lsd_log {
+    pthread_mutex_t lock;
+    FILE *file;           /* NULL: stderr */
+    char path[512];
+    enum ls_log_level level;
+};
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+/* FFmpeg's log callback has no cookie: the one log it writes to is kept here.
+ * This is the daemon, not the library: one process, one FFmpeg log. */
+static struct lsd_log *ffmpeg_log;
+
+int lsd_log_create(struct lsd_log **out, const char *path, enum ls_log_level level)
+{
+    struct lsd_log *log = calloc(1, sizeof(*log));
+    if (!log)
+        return -ENOMEM;
+    pthread_mutex_init(&log->lock, NULL);
+    log->level = level;
+    snprintf(log->path, sizeof(log->path), "%s", path ? path : "");
+    int ret = lsd_log_reopen(log);
+    if (ret < 0) {
+        lsd_log_destroy(&log);
+        return ret;
+    }
+    *out = log;
+    return 0;
+}
+
+void lsd_log_destroy(struct lsd_log **plog)
+{
+    struct lsd_log *log = *plog;
+    if (!log)
+        return;
+    if (ffmpeg_log == log) {
+        av_log_set_callback(av_log_default_callback);
+        ffmpeg_log = NULL;
+    }
+    if (log->file)
+        fclose(log->file);
+    pthread_mutex_destroy(&log->lock);
+    free(log);
+    *plog = NULL;
+}
+
+int lsd_log_reopen(struct lsd_log *log)
+{
+    if (log->path[0] == '\0')
+        return 0;
+    FILE *f = fopen(log->path, "a");
+    if (!f)
+        return -errno;
+    setvbuf(f, NULL, _IOLBF, 0);
+    pthread_mutex_lock(&log->lock);
+    FILE *old = log->file;
+    log->file = f;
+    pthread_mutex_unlock(&log->lock);
+    if (old)
+        fclose(old);
+    return 0;
+}
+
+enum ls_log_level lsd_log_level(const struct lsd_log *log)
+{
+    return log->level;
+}
+
+/* Passwords end at '@'; a user part never holds '/', so stop the scan there. */
+void lsd_redact_text(const char *in, char *out, size_t size)
+{
+    size_t o = 0;
+    if (size == 0)
+        return;
+    while (*in && o + 1 < size) {
+        const char *sep = strstr(in, "://");
+        if (!sep) {
+            break;
+        }
+        const char *auth = sep + 3;
+        size_t span = strcspn(auth, "/?# \t\r\n\"'<>");
+        const char *at = NULL; /* the last '@': a raw '@' may sit inside the password */
+        for (const char *p = auth; p < auth + span; p++)
+            if (*p == '@')
+                at = p;
+        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        const char *copy_end = colon ? colon + 1 : auth;
+        while (in < copy_end && o + 1 < size)
+            out[o++] = *in++;
+        if (colon) {
+            for (const char *m = "****"; *m && o + 1 < size; m++)
+                out[o++] = *m;
+            in = at;
+        }
+    }
+    while (*in && o + 1 < size)
+        out[o++] = *in++;
+    out[o] = '\0';
+}
+
+static void write_line(struct lsd_log *log, enum ls_log_level level, const char *msg)
+{
+    char clean[2048];
+    lsd_redact_text(msg, clean, sizeof(clean));
+    size_t n = strlen(clean);
+    while (n && (clean[n - 1] == '\n' || clean[n - 1] == '\r'))
+        clean[--n] = '\0';
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    pthread_mutex_lock(&log->lock);
+    FILE *f = log->file ? log->file : stderr;
+    fprintf(f, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s %s\n", tm.tm_year + 1900,
+            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+            ts.tv_nsec / 1000000, level_names[level], clean);
+    fflush(f);
+    pthread_mutex_unlock(&log->lock);
+}
+
+void lsd_logf(struct lsd_log *log, enum ls_log_level level, const char *fmt, ...)
+{
+    if (!log || level > log->level)
+        return;
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    write_line(log, level, msg);
+}
+
+void lsd_log_library(void *cookie, enum ls_log_level level, const char *message)
+{
+    struct lsd_log *log = cookie;
+    if (log && level <= log->level)
+        write_line(log, level, message);
+}
+
+static void ffmpeg_callback(void *avcl, int level, const char *fmt, va_list ap)
+{
+    struct lsd_log *log = ffmpeg_log;
+    (void)avcl;
+    if (!log || level > AV_LOG_INFO || log->level < LS_LOG_DEBUG)
+        return;
+    char msg[2048];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    char line[2100];
+    snprintf(line, sizeof(line), "ffmpeg: %s", msg);
+    write_line(log, LS_LOG_DEBUG, line);
+}
+
+void lsd_log_capture_ffmpeg(struct lsd_log *log)
+{
+    ffmpeg_log = log;
+    av_log_set_callback(ffmpeg_callback);
+}

@@ -1,0 +1,39 @@
+/*
+ * lightstreamd's log: one line per message, with time and level, to stderr or
+ * a file (reopened on SIGHUP). Thread-safe: the library's threads log here
+ * too. Every line goes through the URL redaction, so a camera password that
+ * slipped into a message never reaches the log.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef LSD_LOG_H
+#define LSD_LOG_H
+
+#include <stddef.h>
+
+#include "lightstream/common.h"
+
+struct lsd_log;
+
+/** @param path "" for stderr. @return 0 or -errno (file not writable) */
+int lsd_log_create(struct lsd_log **out, const char *path, enum ls_log_level level);
+void lsd_log_destroy(struct lsd_log **log);
+/** Reopen the file (after logrotate moved it). Thread-safety: safe. @return 0 or -errno */
+int lsd_log_reopen(struct lsd_log *log);
+/** Thread-safety: safe. */
+void lsd_logf(struct lsd_log *log, enum ls_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/** Suits struct ls_logger.callback with the log as cookie. */
+void lsd_log_library(void *log, enum ls_log_level level, const char *message);
+/** Route FFmpeg's own messages (av_log) here, redacted, at debug level. */
+void lsd_log_capture_ffmpeg(struct lsd_log *log);
+/** The configured level. */
+enum ls_log_level lsd_log_level(const struct lsd_log *log);
+
+/**
+ * Copy @p in to @p out with the password of every "scheme://user:pass@" in it
+ * replaced by "****". Pure.
+ */
+void lsd_redact_text(const char *in, char *out, size_t size);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * lightstreamd: options, config, the server, run, cleanup. Everything else
+ * lives in server.c and the files it calls.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/config.h"
+#include "daemon/server.h"
+
+int main(int argc, char **argv)
+{
+    struct lsd_config config;
+    char err[1024] = "";
+    lsd_config_defaults(&config);
+    int ret = lsd_config_parse_args(&config, argc, argv, err, sizeof(err));
+    if (ret == 1)
+        return EXIT_SUCCESS; /* --help, --version */
+    if (ret < 0) {
+        fprintf(stderr, "lightstreamd: %s\n", err);
+        return 2;
+    }
+    struct lsd_server *server = NULL;
+    if (lsd_server_create(&server, &config) < 0)
+        return EXIT_FAILURE;
+    ret = lsd_server_run(server);
+    lsd_server_destroy(&server);
+    return ret < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,259 @@
+/*
+ * A relay's running instance: the library relay made from its spec, with the
+ * spec's outputs and the hub's subscriber, and the events it reports.
+ *
+ * Library events arrive on library threads: they are copied and posted to
+ * the loop, tagged with the relay's id and the instance's generation, so an
+ * event from an instance already stopped (or a relay already removed) is
+ * recognised and dropped.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "daemon/log.h"
+#include "daemon/relays_private.h"
+#include "daemon/server.h"
+
+int64_t lsd_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int lsd_random(void *buf, size_t size)
+{
+    ssize_t n = getrandom(buf, size, 0);
+    return n == (ssize_t)size ? 0 : -EIO;
+}
+
+/* What the library's callback needs: alive until the instance is destroyed. */
+struct instance_ctx {
+    struct lsd_server *server;
+    unsigned generation;
+    char id[LSD_ID_MAX + 1];
+};
+
+struct event_mail {
+    unsigned generation;
+    char id[LSD_ID_MAX + 1];
+    struct ls_event ev;
+    char message[256];
+};
+
+static void on_event_loop(struct lsd_server *s, void *arg)
+{
+    struct event_mail *m = arg;
+    struct lsd_relay *r = lsd_relay_find(s, m->id);
+    if (r && r->relay && r->generation == m->generation) {
+        if (m->ev.type == LS_EVENT_STATE) {
+            r->state = m->ev.state;
+            if (m->ev.error)
+                snprintf(r->last_error, sizeof(r->last_error), "%s", m->message);
+            else if (m->ev.state == LS_STATE_STREAMING)
+                r->last_error[0] = '\0';
+        }
+    }
+    free(m);
+}
+
+static void on_event(void *user_data, struct ls_relay *relay, const struct ls_event *ev)
+{
+    struct instance_ctx *ctx = user_data;
+    (void)relay;
+    struct event_mail *m = calloc(1, sizeof(*m));
+    if (!m)
+        return;
+    m->generation = ctx->generation;
+    memcpy(m->id, ctx->id, sizeof(m->id));
+    m->ev = *ev;
+    snprintf(m->message, sizeof(m->message), "%s", ev->message ? ev->message : "");
+    m->ev.message = NULL;
+    if (lsd_mailbox_post(ctx->server->mailbox, on_event_loop, m) < 0)
+        free(m);
+}
+
+/* Library messages name the camera but not the relay: prefix its id. */
+static void instance_log(void *cookie, enum ls_log_level level, const char *message)
+{
+    struct instance_ctx *ctx = cookie;
+    lsd_logf(ctx->server->log, level, "relay %s: %s", ctx->id, message);
+}
+
+static void fill_settings(struct lsd_server *s, struct lsd_relay *r, struct instance_ctx *ctx,
+                          struct ls_relay_settings *st)
+{
+    ls_relay_default_settings(st);
+    st->input_url = r->spec.source;
+    st->transport = r->spec.transport;
+    st->audio = r->spec.audio;
+    st->hevc = r->spec.hevc;
+    st->gop_cache_max_bytes = s->config.gop_cache_max_bytes;
+    st->logger.cookie = ctx;
+    st->logger.callback = instance_log;
+    st->logger.level = lsd_log_level(s->log);
+    st->on_event = on_event;
+    st->user_data = ctx;
+}
+
+static int reserve_outputs(struct lsd_relay *r, size_t n)
+{
+    if (n <= r->lib_output_cap)
+        return 0;
+    int *ids = realloc(r->lib_output_ids, n * sizeof(*ids));
+    if (!ids)
+        return -ENOMEM;
+    r->lib_output_ids = ids;
+    r->lib_output_cap = n;
+    return 0;
+}
+
+int lsd_relay_instance_add_output(struct lsd_server *s, struct lsd_relay *r, size_t index)
+{
+    int ret = reserve_outputs(r, index + 1);
+    if (ret < 0)
+        return ret;
+    r->lib_output_ids[index] = -1;
+    if (!r->relay)
+        return 0;
+    ret = ls_relay_add_output(r->relay, r->spec.outputs[index].url, NULL,
+                              &r->lib_output_ids[index]);
+    if (ret < 0)
+        lsd_logf(s->log, LS_LOG_ERROR, "relay %s: output %s not added: %s", r->spec.id,
+                 r->spec.outputs[index].url, ls_strerror(ret));
+    return ret;
+}
+
+static void hub_reset_mail(struct lsd_server *s, void *arg)
+{
+    (void)s;
+    lsd_hub_reset(arg);
+}
+
+int lsd_relay_instance_start(struct lsd_server *s, struct lsd_relay *r)
+{
+    if (r->relay)
+        return 0;
+    struct instance_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return -ENOMEM;
+    ctx->server = s;
+    ctx->generation = ++r->generation;
+    memcpy(ctx->id, r->spec.id, sizeof(ctx->id));
+    struct ls_relay_settings st;
+    fill_settings(s, r, ctx, &st);
+    int ret = ls_relay_create(&r->relay, &st);
+    if (ret < 0)
+        goto fail;
+    r->ctx = ctx;
+    for (size_t i = 0; i < r->spec.output_count; i++)
+        lsd_relay_instance_add_output(s, r, i); /* a bad output must not stop the relay */
+    /* Tags of an older instance may still wait in the mailbox: the reset goes
+     * behind them, and this instance's tags behind the reset. */
+    if ((ret = lsd_mailbox_post(s->mailbox, hub_reset_mail, r->hub)) < 0)
+        goto fail;
+    struct ls_output_settings os;
+    ls_output_default_settings(&os);
+    os.start_with_gop_cache = true;
+    os.queue_max_bytes = s->config.gop_cache_max_bytes * 2;
+    if ((ret = ls_relay_add_subscriber(r->relay, lsd_hub_on_tag, r->hub, &os,
+                                       &r->subscriber_id)) < 0)
+        goto fail;
+    if ((ret = ls_relay_start(r->relay)) < 0)
+        goto fail;
+    r->state = LS_STATE_CONNECTING;
+    r->started_at_ms = lsd_wall_ms();
+    lsd_logf(s->log, LS_LOG_DEBUG, "relay %s: started (instance %u)", r->spec.id, ctx->generation);
+    return 0;
+fail:
+    lsd_logf(s->log, LS_LOG_ERROR, "relay %s: cannot start: %s", r->spec.id, ls_strerror(ret));
+    ls_relay_destroy(&r->relay); /* not started: returns at once */
+    r->ctx = NULL;
+    r->subscriber_id = -1;
+    free(ctx);
+    return ret;
+}
+
+struct destroy_job {
+    struct ls_relay *relay;
+    struct instance_ctx *ctx;
+};
+
+static void destroy_work(void *arg)
+{
+    struct destroy_job *j = arg;
+    ls_relay_destroy(&j->relay);
+}
+
+static void destroy_done(struct lsd_server *s, void *arg)
+{
+    struct destroy_job *j = arg;
+    (void)s;
+    free(j->ctx);
+    free(j);
+}
+
+void lsd_relay_instance_stop(struct lsd_server *s, struct lsd_relay *r)
+{
+    if (!r->relay)
+        return;
+    /* The hub's callback never blocks, so this returns at once; afterwards the
+     * old instance posts no more tags. */
+    if (r->subscriber_id >= 0)
+        ls_relay_remove_output(r->relay, r->subscriber_id);
+    r->subscriber_id = -1;
+    struct destroy_job *j = calloc(1, sizeof(*j));
+    if (j) {
+        j->relay = r->relay;
+        j->ctx = r->ctx;
+    }
+    if (!j || lsd_worker_queue(s->worker, destroy_work, destroy_done, j) < 0) {
+        ls_relay_destroy(&r->relay); /* out of memory: block the loop rather than leak */
+        free(r->ctx);
+        free(j);
+    }
+    r->relay = NULL;
+    r->ctx = NULL;
+    r->state = LS_STATE_STOPPED;
+    r->started_at_ms = 0;
+    event_del(r->idle_timer);
+}
+
+struct remove_job {
+    struct ls_relay *relay;
+    int id;
+};
+
+static void remove_work(void *arg)
+{
+    struct remove_job *j = arg;
+    ls_relay_remove_output(j->relay, j->id);
+}
+
+static void remove_done(struct lsd_server *s, void *arg)
+{
+    (void)s;
+    free(arg);
+}
+
+void lsd_relay_instance_remove_output(struct lsd_server *s, struct lsd_relay *r, size_t index)
+{
+    if (!r->relay || index >= r->lib_output_cap || r->lib_output_ids[index] < 0)
+        return;
+    struct remove_job *j = calloc(1, sizeof(*j));
+    if (!j)
+        return;
+    j->relay = r->relay;
+    j->id = r->lib_output_ids[index];
+    /* Queued before any destroy of this instance, so the relay is still alive then. */
+    if (lsd_worker_queue(s->worker, remove_work, remove_done, j) < 0)
+        free(j);
+}

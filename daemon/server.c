@@ -1,0 +1,191 @@
+/*
+ * The server: event loop, HTTP listener, signals, the 1 s tick, and the
+ * order in which it all starts and stops.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/thread.h>
+#include <event2/util.h>
+
+#include "daemon/http.h"
+#include "daemon/log.h"
+#include "daemon/relays_private.h"
+#include "daemon/server.h"
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    struct lsd_server *s = arg;
+    (void)what;
+    if (sig == SIGHUP) {
+        int ret = lsd_log_reopen(s->log);
+        lsd_logf(s->log, ret < 0 ? LS_LOG_ERROR : LS_LOG_INFO, "SIGHUP: log reopened%s%s",
+                 ret < 0 ? ": " : "", ret < 0 ? strerror(-ret) : "");
+        return;
+    }
+    lsd_logf(s->log, LS_LOG_INFO, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    s->stopping = true;
+    event_base_loopbreak(s->base);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    lsd_relays_expire(arg);
+}
+
+static int make_dir(const char *dir)
+{
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+static int bind_http(struct lsd_server *s)
+{
+    struct evhttp_bound_socket *sock =
+        evhttp_bind_socket_with_handle(s->http, s->config.listen, s->config.port);
+    if (!sock) {
+        lsd_logf(s->log, LS_LOG_ERROR, "cannot listen on %s:%u: %s", s->config.listen,
+                 s->config.port, strerror(errno));
+        return -EADDRINUSE;
+    }
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    evutil_socket_t fd = evhttp_bound_socket_get_fd(sock);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET)
+            s->bound_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        else if (ss.ss_family == AF_INET6)
+            s->bound_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    }
+    return 0;
+}
+
+static int write_port_file(struct lsd_server *s)
+{
+    if (!s->config.port_file[0])
+        return 0;
+    char tmp[600];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", s->config.port_file);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -errno;
+    fprintf(f, "%u\n", s->bound_port);
+    if (fclose(f) != 0 || rename(tmp, s->config.port_file) < 0)
+        return -errno;
+    return 0;
+}
+
+static int add_signals(struct lsd_server *s)
+{
+    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+    signal(SIGPIPE, SIG_IGN); /* a viewer gone mid-write is an error return, not a death */
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+        s->sig_events[i] = evsignal_new(s->base, sigs[i], on_signal, s);
+        if (!s->sig_events[i] || evsignal_add(s->sig_events[i], NULL) < 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+static int start_parts(struct lsd_server *s)
+{
+    int ret;
+    if ((ret = make_dir(s->config.data_dir)) < 0) {
+        lsd_logf(s->log, LS_LOG_ERROR, "data directory %s: %s", s->config.data_dir,
+                 strerror(-ret));
+        return ret;
+    }
+    evthread_use_pthreads();
+    s->base = event_base_new();
+    s->http = s->base ? evhttp_new(s->base) : NULL;
+    s->compat = json_object();
+    if (!s->http || !s->compat)
+        return -ENOMEM;
+    if ((ret = lsd_mailbox_create(&s->mailbox, s)) < 0 ||
+        (ret = lsd_worker_create(&s->worker, s)) < 0 || (ret = lsd_http_init(s)) < 0 ||
+        (ret = add_signals(s)) < 0)
+        return ret;
+    if ((ret = bind_http(s)) < 0)
+        return ret;
+    s->tick = event_new(s->base, -1, EV_PERSIST, on_tick, s);
+    struct timeval sec = {.tv_sec = 1};
+    if (!s->tick || event_add(s->tick, &sec) < 0)
+        return -ENOMEM;
+    return lsd_relays_restore(s);
+}
+
+int lsd_server_create(struct lsd_server **out, const struct lsd_config *config)
+{
+    struct lsd_server *s = calloc(1, sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    s->config = *config;
+    s->started_at_ms = lsd_wall_ms();
+    int ret = lsd_log_create(&s->log, config->log_file, config->log_level);
+    if (ret < 0) {
+        fprintf(stderr, "lightstreamd: log file %s: %s\n", config->log_file, strerror(-ret));
+        free(s);
+        return ret;
+    }
+    lsd_log_capture_ffmpeg(s->log);
+    if ((ret = start_parts(s)) < 0) {
+        lsd_server_destroy(&s);
+        return ret;
+    }
+    *out = s;
+    return 0;
+}
+
+int lsd_server_run(struct lsd_server *s)
+{
+    int ret = write_port_file(s);
+    if (ret < 0) {
+        lsd_logf(s->log, LS_LOG_ERROR, "port file %s: %s", s->config.port_file, strerror(-ret));
+        return ret;
+    }
+    lsd_logf(s->log, LS_LOG_INFO, "lightstreamd %s: listening on http://%s:%u/ (%zu relays)",
+             LSD_VERSION, s->config.listen, s->bound_port, s->relay_count);
+    event_base_dispatch(s->base);
+    return 0;
+}
+
+void lsd_server_destroy(struct lsd_server **ps)
+{
+    struct lsd_server *s = *ps;
+    if (!s)
+        return;
+    s->stopping = true;
+    /* Viewers first (their connections belong to evhttp), then the relays:
+     * their destroy jobs run on the worker, whose last mails the mailbox
+     * delivers as it is destroyed. The state file is already up to date. */
+    if (s->worker)
+        lsd_relays_destroy_all(s);
+    if (s->http)
+        evhttp_free(s->http);
+    lsd_worker_destroy(&s->worker);
+    lsd_mailbox_destroy(&s->mailbox);
+    if (s->tick)
+        event_free(s->tick);
+    for (size_t i = 0; i < sizeof(s->sig_events) / sizeof(s->sig_events[0]); i++)
+        if (s->sig_events[i])
+            event_free(s->sig_events[i]);
+    if (s->base)
+        event_base_free(s->base);
+    json_decref(s->compat);
+    lsd_logf(s->log, LS_LOG_INFO, "stopped");
+    lsd_log_destroy(&s->log);
+    free(s);
+    *ps = NULL;
+}

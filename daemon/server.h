@@ -1,0 +1,175 @@
+/*
+ * lightstreamd: the server struct every handler receives, and the small
+ * interfaces between the daemon's files.
+ *
+ * Threads: everything here runs on the event-loop thread unless a function
+ * says otherwise. Library threads (relay, output, subscriber) never touch
+ * libevent or these structs: they hand work over with lsd_mailbox_post().
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef LSD_SERVER_H
+#define LSD_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "lightstream/lightstream.h"
+
+#include "daemon/config.h"
+#include "daemon/spec.h"
+
+struct event_base;
+struct evhttp;
+struct evhttp_request;
+struct event;
+struct lsd_hub;
+struct lsd_mailbox;
+struct lsd_worker;
+struct lsd_log;
+
+/* ---- relays ------------------------------------------------------------ */
+
+/** One relay as the daemon sees it: its spec, and the running library relay. */
+struct lsd_relay {
+    struct lsd_server *server;
+    struct lsd_relay_spec spec;  /**< validated configuration, persisted */
+    struct ls_relay *relay;      /**< NULL while not running (on-demand idle) */
+    struct lsd_hub *hub;         /**< HTTP-FLV viewers; always present */
+    int *lib_output_ids;         /**< library output id per spec.outputs[i], -1 if none */
+    size_t lib_output_cap;
+    int subscriber_id;           /**< the hub's subscriber in @ref relay, -1 if none */
+    unsigned generation;         /**< bumped at every start: tells stale events apart */
+    void *ctx;                   /**< the running instance's event context (relay_instance.c) */
+    struct event *idle_timer;    /**< on-demand: stops the relay after the last viewer */
+    int64_t started_at_ms;       /**< wall clock of the last start, 0 if not running */
+    enum ls_state state;         /**< last input state reported by the library */
+    char last_error[256];        /**< last input error message (redacted) */
+    struct lsd_relay *next;      /**< registry list, in creation order */
+};
+
+/* ---- the server -------------------------------------------------------- */
+
+struct lsd_server {
+    struct lsd_config config;
+    struct event_base *base;
+    struct evhttp *http;
+    struct lsd_mailbox *mailbox;   /**< library threads → loop */
+    struct lsd_worker *worker;     /**< blocking library calls (stop, destroy, remove) off the loop */
+    struct lsd_log *log;
+    struct event *tick;            /**< 1 s timer: leases, housekeeping */
+    struct event *sig_events[4];
+    struct lsd_relay *relays;      /**< registry, creation order */
+    size_t relay_count;
+    uint16_t bound_port;           /**< the port actually bound (config port 0 = any) */
+    json_t *compat;                /**< state owned by the compat adapters, persisted as-is */
+    int64_t started_at_ms;
+    uint64_t requests;             /**< HTTP requests served */
+    bool stopping;
+    bool loading;                  /**< restoring the state file: adds are not saved */
+};
+
+/* server.c */
+int lsd_server_create(struct lsd_server **out, const struct lsd_config *config);
+int lsd_server_run(struct lsd_server *s);           /* until SIGTERM/SIGINT */
+void lsd_server_destroy(struct lsd_server **s);
+
+/* ---- relay registry (relays.c) ---------------------------------------- */
+
+/** Find a relay by id, NULL if none. */
+struct lsd_relay *lsd_relay_find(struct lsd_server *s, const char *id);
+
+/**
+ * Add a relay from a validated spec (ownership of @p spec's contents passes
+ * to the registry on success; on error it stays the caller's), start it
+ * unless it is on-demand, and persist the state.
+ * @return 0, -EEXIST (duplicate id), -ENOSPC (relay limit), -ENOMEM, -EIO (state not saved:
+ *         the relay is not added), or a library error from ls_relay_create.
+ */
+int lsd_relay_add(struct lsd_server *s, struct lsd_relay_spec *spec, struct lsd_relay **out);
+
+/** Replace a relay's spec (same id); restarts it. Same ownership and errors as add. */
+int lsd_relay_update(struct lsd_server *s, struct lsd_relay *r, struct lsd_relay_spec *spec);
+
+/** Remove a relay: closes its viewers, stops it off the loop, persists. @return 0 or -EIO. */
+int lsd_relay_remove(struct lsd_server *s, struct lsd_relay *r);
+
+/** Add an RTMP/RTMPS/file output to a relay (running or not); persists. out_id: the spec's id. */
+int lsd_relay_add_output(struct lsd_server *s, struct lsd_relay *r, const char *url, int *out_id);
+
+/** Remove an output by its spec id; persists. @return 0, -ENOENT, -EIO. */
+int lsd_relay_remove_output(struct lsd_server *s, struct lsd_relay *r, int output_id);
+
+/** Push a relay's lease deadline to now + its lease (or @p seconds when > 0); persists. */
+int lsd_relay_renew_lease(struct lsd_server *s, struct lsd_relay *r, uint32_t seconds);
+
+/** Stop and start the relay again (e.g. after a source change made by an adapter). */
+int lsd_relay_restart(struct lsd_server *s, struct lsd_relay *r);
+
+/** Called by the hub when its viewer count changes (on-demand start / idle stop). */
+void lsd_relay_viewers_changed(struct lsd_relay *r, unsigned viewers);
+
+/** Write the state file now (after a change made outside the functions above). */
+int lsd_server_save(struct lsd_server *s);
+
+/* ---- HTTP-FLV hub (hub.c) ---------------------------------------------- */
+
+/**
+ * Create the hub of a relay: the FLV tags of the relay's subscriber are
+ * handed to the loop, kept as a GOP cache and written to every viewer.
+ */
+int lsd_hub_create(struct lsd_hub **out, struct lsd_relay *r);
+/** Close every viewer and free the hub. Only after no subscriber feeds it any more. */
+void lsd_hub_destroy(struct lsd_hub **hub);
+/**
+ * The subscriber callback to give ls_relay_add_subscriber with the hub as
+ * cookie. Runs on the subscriber's thread: it copies the tag and posts it to
+ * the loop; it never blocks and never touches libevent.
+ */
+int lsd_hub_on_tag(void *hub, const uint8_t *data, size_t size, unsigned flags);
+/** A new library relay is about to feed the hub: forget the old stream's headers and GOP. */
+void lsd_hub_reset(struct lsd_hub *hub);
+/** Close every viewer now (relay removed, daemon stopping). */
+void lsd_hub_close_viewers(struct lsd_hub *hub);
+/** Viewers now connected. */
+unsigned lsd_hub_viewers(const struct lsd_hub *hub);
+/** Serve GET /live/<id>.flv for this hub (takes over the request). */
+void lsd_hub_serve(struct lsd_hub *hub, struct evhttp_request *req);
+/** Totals for /metrics and the API. */
+struct lsd_hub_stats {
+    unsigned viewers;
+    uint64_t bytes_sent;       /**< to all viewers, ever */
+    uint64_t viewers_total;    /**< viewers that ever connected */
+    uint64_t skips;            /**< times a slow viewer was skipped to a keyframe */
+    uint64_t drops;            /**< slow viewers disconnected */
+};
+void lsd_hub_get_stats(const struct lsd_hub *hub, struct lsd_hub_stats *out);
+
+/* ---- mailbox: any thread → loop (mailbox.c) ---------------------------- */
+
+typedef void (*lsd_mail_fn)(struct lsd_server *s, void *arg);
+int lsd_mailbox_create(struct lsd_mailbox **out, struct lsd_server *s);
+void lsd_mailbox_destroy(struct lsd_mailbox **mb);
+/**
+ * Run @p fn(server, arg) on the loop thread soon. Thread-safety: safe from
+ * any thread; never blocks on the loop. @return 0 or -ENOMEM (fn not run).
+ */
+int lsd_mailbox_post(struct lsd_mailbox *mb, lsd_mail_fn fn, void *arg);
+
+/* ---- worker: blocking calls off the loop (worker.c) -------------------- */
+
+typedef void (*lsd_work_fn)(void *arg);
+int lsd_worker_create(struct lsd_worker **out, struct lsd_server *s);
+/** Finish every queued job, then stop the thread. */
+void lsd_worker_destroy(struct lsd_worker **w);
+/**
+ * Run @p work(arg) on the worker thread (jobs run one at a time, in order),
+ * then @p done(server, arg) on the loop (done may be NULL).
+ * @return 0 or -ENOMEM.
+ */
+int lsd_worker_queue(struct lsd_worker *w, lsd_work_fn work, lsd_mail_fn done, void *arg);
+
+#endif
