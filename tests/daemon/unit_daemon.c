@@ -1,0 +1,217 @@
+/*
+ * Unit tests of lightstreamd's pure parts: spec validation, URL and text
+ * redaction, the state file's parser, the config loader.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "daemon/spec.h"
+#include "daemon/state.h"
+#include "tests/unit/test.h"
+
+static int parse(const char *text, enum lsd_spec_mode mode, struct lsd_relay_spec *spec,
+                 char *err, size_t size)
+{
+    json_error_t je;
+    json_t *o = json_loads(text, 0, &je);
+    if (!o)
+        return -1000;
+    lsd_spec_init(spec);
+    int ret = lsd_spec_from_json(spec, o, mode, err, size);
+    json_decref(o);
+    return ret;
+}
+
+static void test_spec_valid(void)
+{
+    struct lsd_relay_spec spec;
+    char err[256] = "";
+    int ret = parse("{\"id\":\"cam-1.a_b\",\"source\":\"rtsp://u:p@h:554/x?y=1\",\"transport\":\"udp\","
+                    "\"audio\":\"aac\",\"hevc\":\"codec12\",\"on_demand\":true,\"idle_s\":5,"
+                    "\"lease_s\":60,\"outputs\":[\"rtmp://127.0.0.1/live/a\",\"/tmp/x.flv\"]}",
+                    LSD_SPEC_CREATE, &spec, err, sizeof(err));
+    CHECK_EQ_INT(ret, 0);
+    CHECK_EQ_STR(spec.id, "cam-1.a_b");
+    CHECK_EQ_INT(spec.transport, LS_TRANSPORT_UDP);
+    CHECK_EQ_INT(spec.audio, LS_AUDIO_AAC_ONLY);
+    CHECK_EQ_INT(spec.hevc, LS_HEVC_CODEC12);
+    CHECK(spec.on_demand);
+    CHECK_EQ_INT(spec.idle_s, 5);
+    CHECK_EQ_INT(spec.lease_s, 60);
+    CHECK_EQ_INT(spec.output_count, 2);
+    CHECK_EQ_INT(spec.outputs[0].id, 1);
+    CHECK_EQ_INT(spec.outputs[1].id, 2);
+    CHECK_EQ_INT(spec.next_output_id, 3);
+    /* The reply form hides the password; the state form keeps it. */
+    json_t *pub = lsd_spec_to_json(&spec, false), *full = lsd_spec_to_json(&spec, true);
+    CHECK_EQ_STR(json_string_value(json_object_get(pub, "source")), "rtsp://u:****@h:554/x?y=1");
+    CHECK_EQ_STR(json_string_value(json_object_get(full, "source")), "rtsp://u:p@h:554/x?y=1");
+    /* ...and reads back into the same spec. */
+    struct lsd_relay_spec back;
+    lsd_spec_init(&back);
+    CHECK_EQ_INT(lsd_spec_from_json(&back, full, LSD_SPEC_STATE, err, sizeof(err)), 0);
+    CHECK_EQ_STR(back.source, spec.source);
+    CHECK_EQ_INT(back.next_output_id, 3);
+    json_decref(pub);
+    json_decref(full);
+    lsd_spec_finish(&back);
+    lsd_spec_finish(&spec);
+}
+
+static void test_spec_errors(void)
+{
+    static const struct {
+        const char *json;
+        const char *field; /* must be named in the message */
+    } bad[] = {
+        {"{}", "source"},
+        {"{\"source\":5}", "source"},
+        {"{\"source\":\"http://h/x\"}", "source"},
+        {"{\"source\":\"rtsp://\"}", "source"},
+        {"{\"source\":\"rtsp://u:p@/x\"}", "source"},
+        {"{\"source\":\"rtsp://h/a b\"}", "source"},
+        {"{\"source\":\"rtsp://h/x\",\"id\":\"a/b\"}", "id"},
+        {"{\"source\":\"rtsp://h/x\",\"id\":\"\"}", "id"},
+        {"{\"source\":\"rtsp://h/x\",\"id\":\".hidden\"}", "id"},
+        {"{\"source\":\"rtsp://h/x\",\"transport\":\"tcpx\"}", "transport"},
+        {"{\"source\":\"rtsp://h/x\",\"audio\":1}", "audio"},
+        {"{\"source\":\"rtsp://h/x\",\"on_demand\":\"yes\"}", "on_demand"},
+        {"{\"source\":\"rtsp://h/x\",\"lease_s\":-1}", "lease_s"},
+        {"{\"source\":\"rtsp://h/x\",\"idle_s\":86401}", "idle_s"},
+        {"{\"source\":\"rtsp://h/x\",\"outputs\":\"rtmp://h/a\"}", "outputs"},
+        {"{\"source\":\"rtsp://h/x\",\"outputs\":[\"http://h/a\"]}", "outputs"},
+        {"{\"source\":\"rtsp://h/x\",\"outputs\":[\"relative.flv\"]}", "outputs"},
+        {"{\"source\":\"rtsp://h/x\",\"created_ms\":5}", "created_ms"},
+        {"{\"source\":\"rtsp://h/x\",\"zzz\":5}", "zzz"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct lsd_relay_spec spec;
+        char err[256] = "";
+        int ret = parse(bad[i].json, LSD_SPEC_CREATE, &spec, err, sizeof(err));
+        CHECK_EQ_INT(ret, -EINVAL);
+        if (!strstr(err, bad[i].field))
+            fprintf(stderr, "case %zu: message '%s' does not name '%s'\n", i, err, bad[i].field);
+        CHECK(strstr(err, bad[i].field) != NULL);
+        lsd_spec_finish(&spec);
+    }
+}
+
+static void test_redaction(void)
+{
+    char out[256];
+    lsd_redact_url("rtsp://admin:s3cr3t@10.0.0.1/x", out, sizeof(out));
+    CHECK_EQ_STR(out, "rtsp://admin:****@10.0.0.1/x");
+    lsd_redact_url("rtsp://admin@10.0.0.1/x", out, sizeof(out));
+    CHECK_EQ_STR(out, "rtsp://admin@10.0.0.1/x");
+    lsd_redact_url("rtsp://a:p%40ss@h/x@y", out, sizeof(out));
+    CHECK_EQ_STR(out, "rtsp://a:****@h/x@y");
+    /* Text: every URL, even with a raw '@' inside the password. */
+    lsd_redact_text("open rtsp://admin:s3cr3t:p@ss@cam/x failed, then rtmp://u:k@srv/app ok", out,
+                    sizeof(out));
+    CHECK_EQ_STR(out, "open rtsp://admin:****@cam/x failed, then rtmp://u:****@srv/app ok");
+    CHECK(strstr(out, "s3cr3t") == NULL && strstr(out, "ss@") == NULL);
+    lsd_redact_text("no url here: a:b@c", out, sizeof(out));
+    CHECK_EQ_STR(out, "no url here: a:b@c");
+    lsd_redact_text("x://", out, sizeof(out));
+    CHECK_EQ_STR(out, "x://");
+    lsd_redact_text("rtsp://u:pw@h", out, 8); /* truncated, never the password */
+    CHECK(strstr(out, "pw") == NULL);
+}
+
+static void test_state_parse(void)
+{
+    struct lsd_state st;
+    char err[512] = "";
+    const char *ok = "{\"version\":1,\"compat\":{\"next_handle\":7},\"relays\":["
+                     "{\"id\":\"a\",\"source\":\"rtsp://h/a\",\"outputs\":[{\"id\":4,\"url\":\"rtmp://h/x\"}]},"
+                     "{\"id\":\"a\",\"source\":\"rtsp://h/dup\"},"
+                     "{\"id\":\"b\",\"source\":\"ftp://bad\"},"
+                     "{\"id\":\"c\",\"source\":\"rtsp://h/c\",\"meta\":{\"k\":1}}]}";
+    CHECK_EQ_INT(lsd_state_parse(&st, ok, strlen(ok), err, sizeof(err)), 0);
+    CHECK_EQ_INT(st.count, 2);
+    CHECK(strstr(err, "duplicate") != NULL);
+    CHECK(strstr(err, "relays[2]") != NULL);
+    CHECK_EQ_INT(st.relays[0].outputs[0].id, 4);
+    CHECK_EQ_INT(st.relays[0].next_output_id, 5);
+    CHECK(json_is_object(st.relays[1].meta));
+    CHECK_EQ_INT(json_integer_value(json_object_get(st.compat, "next_handle")), 7);
+    lsd_state_finish(&st);
+    const char *bad[] = {"", "[]", "{\"version\":2,\"relays\":[]}", "{\"version\":1}",
+                         "{\"version\":1,\"relays\":[],\"compat\":[]}", "{\"version\":1,\"relays\":[]"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CHECK_EQ_INT(lsd_state_parse(&st, bad[i], strlen(bad[i]), err, sizeof(err)), -EINVAL);
+}
+
+static void test_state_roundtrip(void)
+{
+    char dir[] = "/tmp/lsd-unit-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    struct lsd_relay_spec spec;
+    lsd_spec_init(&spec);
+    snprintf(spec.id, sizeof(spec.id), "x");
+    snprintf(spec.source, sizeof(spec.source), "rtsp://u:p@h/x");
+    const struct lsd_relay_spec *list[] = {&spec};
+    json_t *compat = json_pack("{s:i}", "next_handle", 3);
+    CHECK_EQ_INT(lsd_state_save(dir, list, 1, compat), 0);
+    struct lsd_state st;
+    char err[256] = "";
+    CHECK_EQ_INT(lsd_state_load(&st, dir, err, sizeof(err)), 0);
+    CHECK_EQ_INT(st.count, 1);
+    CHECK_EQ_STR(st.relays[0].source, "rtsp://u:p@h/x");
+    lsd_state_finish(&st);
+    json_decref(compat);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/state.json", dir);
+    unlink(path);
+    CHECK_EQ_INT(lsd_state_load(&st, dir, err, sizeof(err)), 0); /* missing = empty */
+    CHECK_EQ_INT(st.count, 0);
+    lsd_state_finish(&st);
+    rmdir(dir);
+}
+
+static void test_config(void)
+{
+    char path[] = "/tmp/lsd-conf-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    const char *text = "{\"port\": 0, \"log_level\": \"debug\", \"api_token\": \"t\"}";
+    CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    struct lsd_config c;
+    char err[256] = "";
+    lsd_config_defaults(&c);
+    CHECK_EQ_INT(c.port, 2233);
+    CHECK_EQ_STR(c.listen, "127.0.0.1");
+    CHECK_EQ_INT(lsd_config_load(&c, path, err, sizeof(err)), 0);
+    CHECK_EQ_INT(c.port, 0);
+    CHECK_EQ_INT(c.log_level, LS_LOG_DEBUG);
+    CHECK_EQ_STR(c.api_token, "t");
+    FILE *f = fopen(path, "w");
+    fputs("{\"prot\": 1}", f);
+    fclose(f);
+    CHECK_EQ_INT(lsd_config_load(&c, path, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, "prot") != NULL);
+    f = fopen(path, "w");
+    fputs("{\"port\": 70000}", f);
+    fclose(f);
+    CHECK_EQ_INT(lsd_config_load(&c, path, err, sizeof(err)), -EINVAL);
+    unlink(path);
+}
+
+int main(void)
+{
+    test_spec_valid();
+    test_spec_errors();
+    test_redaction();
+    test_state_parse();
+    test_state_roundtrip();
+    test_config();
+    return test_done("unit_daemon");
+}
