@@ -21,7 +21,7 @@
 
 static const struct lsd_route *const tables[] = {
     lsd_routes_api, lsd_routes_misc, lsd_routes_live, lsd_routes_web,
-    lsd_routes_openapi_compat, lsd_routes_push,
+    lsd_routes_openapi_compat, lsd_routes_push, lsd_routes_onvif,
 };
 
 static const struct {

@@ -63,6 +63,7 @@ extern const struct lsd_route lsd_routes_live[];   /* routes_live.c: /live/<id>.
 extern const struct lsd_route lsd_routes_web[];    /* routes_web.c: / and /web/... */
 extern const struct lsd_route lsd_routes_openapi_compat[]; /* compat_openapi.c: /openapi/... */
 extern const struct lsd_route lsd_routes_push[];   /* compat_push.c: /REAL_STREAM ... */
+extern const struct lsd_route lsd_routes_onvif[];  /* onvif.c: /api/v1/onvif, PTZ, /openapi/onvif */
 
 /** Install the dispatcher on s->http. */
 int lsd_http_init(struct lsd_server *s);

@@ -73,6 +73,11 @@ int lsd_mailbox_create(struct lsd_mailbox **out, struct lsd_server *s)
     return 0;
 }
 
+void lsd_mailbox_flush(struct lsd_mailbox *mb)
+{
+    drain(mb->fd, EV_READ, mb);
+}
+
 /* Mail still queued at the end is run: every item may own memory. */
 void lsd_mailbox_destroy(struct lsd_mailbox **pmb)
 {

@@ -17,6 +17,7 @@
 #include <event2/thread.h>
 #include <event2/util.h>
 
+#include "daemon/async.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
 #include "daemon/relays_private.h"
@@ -114,7 +115,8 @@ static int start_parts(struct lsd_server *s)
     if (!s->http || !s->compat)
         return -ENOMEM;
     if ((ret = lsd_mailbox_create(&s->mailbox, s)) < 0 ||
-        (ret = lsd_worker_create(&s->worker, s)) < 0 || (ret = lsd_http_init(s)) < 0 ||
+        (ret = lsd_worker_create(&s->worker, s)) < 0 ||
+        (ret = lsd_async_create(&s->async, s, 16)) < 0 || (ret = lsd_http_init(s)) < 0 ||
         (ret = add_signals(s)) < 0)
         return ret;
     if ((ret = bind_http(s)) < 0)
@@ -167,6 +169,8 @@ void lsd_server_destroy(struct lsd_server **ps)
     if (!s)
         return;
     s->stopping = true;
+    /* ONVIF exchanges still running end first: their answers may add relays. */
+    lsd_async_destroy(&s->async);
     /* Viewers first (their connections belong to evhttp), then the relays:
      * their destroy jobs run on the worker, whose last mails the mailbox
      * delivers as it is destroyed. The state file is already up to date. */

@@ -30,6 +30,7 @@ struct lsd_hub;
 struct lsd_mailbox;
 struct lsd_worker;
 struct lsd_log;
+struct lsd_async;
 
 /* ---- relays ------------------------------------------------------------ */
 
@@ -60,6 +61,7 @@ struct lsd_server {
     struct lsd_mailbox *mailbox;   /**< library threads → loop */
     struct lsd_worker *worker;     /**< blocking library calls (stop, destroy, remove) off the loop */
     struct lsd_log *log;
+    struct lsd_async *async;       /**< requests answered later (ONVIF exchanges) */
     struct event *tick;            /**< 1 s timer: leases, housekeeping */
     struct event *sig_events[4];
     struct lsd_relay *relays;      /**< registry, creation order */
@@ -158,6 +160,8 @@ void lsd_mailbox_destroy(struct lsd_mailbox **mb);
  * any thread; never blocks on the loop. @return 0 or -ENOMEM (fn not run).
  */
 int lsd_mailbox_post(struct lsd_mailbox *mb, lsd_mail_fn fn, void *arg);
+/** Run what is queued now (loop thread, or after the loop has ended). */
+void lsd_mailbox_flush(struct lsd_mailbox *mb);
 
 /* ---- worker: blocking calls off the loop (worker.c) -------------------- */
 
