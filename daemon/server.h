@@ -93,7 +93,12 @@ struct lsd_relay *lsd_relay_find(struct lsd_server *s, const char *id);
  */
 int lsd_relay_add(struct lsd_server *s, struct lsd_relay_spec *spec, struct lsd_relay **out);
 
-/** Replace a relay's spec (same id); restarts it. Same ownership and errors as add. */
+/**
+ * Replace a relay's spec (same id) and restart it. Once the spec is saved it
+ * is the registry's and 0 is returned, even if the restart fails (that is
+ * logged and shown in the relay's state). @return 0, -ENOMEM or -EIO (not
+ * saved: nothing changed, @p spec stays the caller's).
+ */
 int lsd_relay_update(struct lsd_server *s, struct lsd_relay *r, struct lsd_relay_spec *spec);
 
 /** Remove a relay: closes its viewers, stops it off the loop, persists. @return 0 or -EIO. */

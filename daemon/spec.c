@@ -136,6 +136,55 @@ void lsd_redact_url(const char *url, char *out, size_t size)
     snprintf(out, size, "%.*s****%s", (int)(colon + 1 - url), url, at);
 }
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+           c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Percent-decode [s, end) into out; no NUL may come out of it. */
+static int decode(const char *s, const char *end, char *out, size_t size)
+{
+    size_t o = 0;
+    for (; s < end; s++) {
+        int c = (unsigned char)*s;
+        if (c == '%') {
+            if (end - s < 3 || hexval(s[1]) < 0 || hexval(s[2]) < 0)
+                return -EINVAL;
+            c = hexval(s[1]) * 16 + hexval(s[2]);
+            s += 2;
+        }
+        if (c == 0 || o + 1 >= size)
+            return -EINVAL;
+        out[o++] = (char)c;
+    }
+    if (size)
+        out[o] = '\0';
+    return 0;
+}
+
+int lsd_url_credentials(const char *url, char *user, size_t user_size, char *password,
+                        size_t password_size)
+{
+    if (user_size)
+        user[0] = '\0';
+    if (password_size)
+        password[0] = '\0';
+    const char *sep = strstr(url, "://");
+    if (!sep)
+        return -EINVAL;
+    const char *auth = sep + 3, *end = auth + strcspn(auth, "/?#"), *at = NULL;
+    for (const char *p = auth; p < end; p++)
+        if (*p == '@')
+            at = p;
+    if (!at)
+        return 0;
+    const char *colon = memchr(auth, ':', (size_t)(at - auth));
+    if (decode(auth, colon ? colon : at, user, user_size) < 0)
+        return -EINVAL;
+    return colon ? decode(colon + 1, at, password, password_size) : 0;
+}
+
 static int fail(char *err, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -82,6 +82,13 @@ const char *lsd_transport_name(enum ls_transport t);
 const char *lsd_audio_name(enum ls_audio_policy a);
 const char *lsd_hevc_name(enum ls_hevc_mode h);
 
+/**
+ * The user and password of a URL's userinfo, percent-decoded ("" when absent).
+ * @return 0, or -EINVAL (bad escape, or a field does not fit)
+ */
+int lsd_url_credentials(const char *url, char *user, size_t user_size, char *password,
+                        size_t password_size);
+
 /** Redact the password of a URL into @p out (user:****@). */
 void lsd_redact_url(const char *url, char *out, size_t size);
 

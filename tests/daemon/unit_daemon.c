@@ -125,6 +125,25 @@ static void test_redaction(void)
     CHECK(strstr(out, "pw") == NULL);
 }
 
+static void test_credentials(void)
+{
+    char u[64], pw[64];
+    CHECK_EQ_INT(lsd_url_credentials("rtsp://admin:s3cr3t%3Ap%40ss@h:554/x", u, sizeof(u), pw,
+                                     sizeof(pw)), 0);
+    CHECK_EQ_STR(u, "admin");
+    CHECK_EQ_STR(pw, "s3cr3t:p@ss");
+    CHECK_EQ_INT(lsd_url_credentials("rtsp://h/x@y", u, sizeof(u), pw, sizeof(pw)), 0);
+    CHECK_EQ_STR(u, "");
+    CHECK_EQ_STR(pw, "");
+    CHECK_EQ_INT(lsd_url_credentials("rtsp://bob@h/", u, sizeof(u), pw, sizeof(pw)), 0);
+    CHECK_EQ_STR(u, "bob");
+    CHECK_EQ_INT(lsd_url_credentials("rtsp://a:%zz@h/", u, sizeof(u), pw, sizeof(pw)), -EINVAL);
+    CHECK_EQ_INT(lsd_url_credentials("rtsp://a:%00@h/", u, sizeof(u), pw, sizeof(pw)), -EINVAL);
+    CHECK_EQ_INT(lsd_url_credentials("rtsp://a:%4@h/", u, sizeof(u), pw, sizeof(pw)), -EINVAL);
+    CHECK_EQ_INT(lsd_url_credentials("rtsp://a:abcdef@h/", u, sizeof(u), pw, 4), -EINVAL);
+    CHECK_EQ_INT(lsd_url_credentials("no-scheme", u, sizeof(u), pw, sizeof(pw)), -EINVAL);
+}
+
 static void test_state_parse(void)
 {
     struct lsd_state st;
@@ -210,6 +229,7 @@ int main(void)
     test_spec_valid();
     test_spec_errors();
     test_redaction();
+    test_credentials();
     test_state_parse();
     test_state_roundtrip();
     test_config();
