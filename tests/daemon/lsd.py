@@ -101,6 +101,20 @@ class Daemon:
             h.wait_until(lambda: not self.proc.alive(), timeout, what="lightstreamd to exit")
         return self.proc.returncode if self.proc else None
 
+    def stop_checked(self, timeout=10.0):
+        """SIGTERM; the daemon must exit 0 without a sanitizer report (ASan/UBSan builds).
+        Raises AssertionError otherwise."""
+        try:
+            rc = self.stop(timeout)
+            log = self.log()
+        finally:
+            if self.proc:
+                self.proc.kill()
+        bad = [ln for ln in log.splitlines() if "runtime error:" in ln or "Sanitizer" in ln]
+        if rc != 0 or bad:
+            raise AssertionError("lightstreamd exited with %s%s\n%s" % (
+                rc, ", sanitizer report:" if bad else "", "\n".join(bad[:20]) or log[-3000:]))
+
     def kill9(self):
         if self.proc and self.proc.alive():
             self.proc.signal(signal.SIGKILL)
