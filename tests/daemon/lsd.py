@@ -24,6 +24,14 @@ LSD_BIN = os.environ.get("LSD_BIN", "lightstreamd")
 FLVCHECK = os.environ.get("LS_FLVCHECK", "flvcheck")
 
 
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return ""
+
+
 class Daemon:
     """lightstreamd as a child process (lsharness.Proc: own process group, killed at exit)."""
 
@@ -48,11 +56,11 @@ class Daemon:
         self.proc = h.Proc([LSD_BIN, "--config", cfg_path, "--port-file", port_file] + self.args,
                            name="lightstreamd", env=self.env)
         self.proc.start()
-        h.wait_until(lambda: os.path.exists(port_file) and open(port_file).read().strip()
-                     or not self.proc.alive(), timeout, what="lightstreamd port file")
+        h.wait_until(lambda: _read(port_file) or not self.proc.alive(), timeout,
+                     what="lightstreamd port file")
         if not self.proc.alive():
             raise h.HarnessError("lightstreamd exited:\n" + self.proc.log_tail())
-        self.port = int(open(port_file).read().strip())
+        self.port = int(_read(port_file))
         return self
 
     @property

@@ -3,11 +3,13 @@
 #
 #   tests/harness/deps.sh [--build-only | --tests]
 #
-#   --build-only  compilers, meson/ninja and the -dev libraries (FFmpeg 5.1, libevent, jansson, gSOAP)
+#   --build-only  compilers, meson/ninja and the -dev libraries (FFmpeg 5.1, libevent, jansson, gSOAP),
+#                 Node.js + npm and mpegts.js (npm ci into daemon/web/node_modules: lightstreamd's
+#                 page serves it, so running the daemon needs it too)
 #   --tests       (default) all of that plus the integration-test servers and tools: ffmpeg,
-#                 gst-rtsp-server via python3-gi, nginx + libnginx-mod-rtmp, Node.js and
-#                 node-media-server 4.x (npm ci into tests/harness/node_modules), iproute2,
-#                 util-linux, procps, curl
+#                 gst-rtsp-server via python3-gi, nginx + libnginx-mod-rtmp, node-media-server 4.x
+#                 and playwright-core (npm ci into tests/harness/node_modules), Debian's chromium
+#                 (the browser test), wrk (the API benchmark), iproute2, util-linux, procps, curl
 #
 # Idempotent: checks with dpkg-query first; runs `apt-get update` once, and only when something
 # is missing. Runs as root, or through sudo. Installing nginx must not leave the distribution's
@@ -20,7 +22,7 @@ mode=tests
 case "${1:-}" in
     "" | --tests) mode=tests ;;
     --build-only) mode=build ;;
-    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "deps.sh: unknown option '$1' (use --build-only or --tests)" >&2; exit 2 ;;
 esac
 
@@ -46,6 +48,7 @@ test_pkgs=(ffmpeg python3 python3-gi
            gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-rtsp-server-1.0
            gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
            gstreamer1.0-plugins-ugly
+           chromium wrk
            iproute2 util-linux procps curl ca-certificates)
 
 installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
@@ -61,12 +64,13 @@ if [ "$mode" = tests ]; then
     # nginx: any Debian flavour (nginx, nginx-light, ...) will do, with the RTMP module.
     if [ ! -x /usr/sbin/nginx ]; then missing+=(nginx); new_nginx=1; fi
     [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
-    # Node.js: keep the machine's own (e.g. a NodeSource build); Debian's only when absent.
-    if ! command -v node >/dev/null; then
-        missing+=(nodejs npm)
-    elif ! command -v npm >/dev/null; then
-        missing+=(npm)
-    fi
+fi
+# Node.js (both modes: mpegts.js for the daemon's page comes from npm): keep the machine's own
+# (e.g. a NodeSource build); Debian's only when absent.
+if ! command -v node >/dev/null; then
+    missing+=(nodejs npm)
+elif ! command -v npm >/dev/null; then
+    missing+=(npm)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -97,7 +101,25 @@ else
     say "all $mode packages are already installed"
 fi
 
-[ "$mode" = tests ] || exit 0
+# npm ci into DIR/node_modules, only when DIR/package-lock.json changed since the last install.
+# $1: the directory, $2: a package whose package.json proves the install, $3: what it is (for logs)
+npm_ci() {
+    local dir="$1" probe="$2" what="$3"
+    local stamp="$dir/node_modules/.lsharness-lock-sha256" sum
+    sum="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+    if [ -f "$dir/node_modules/$probe/package.json" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
+        say "$what already installed"
+    else
+        say "installing $what (npm ci in $dir)"
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci failed in $dir"
+        echo "$sum" >"$stamp"
+    fi
+}
+
+# mpegts.js, pinned by daemon/web/package-lock.json: lightstreamd serves it to its page.
+npm_ci "$(cd "$here/../../daemon/web" && pwd)" mpegts.js "mpegts.js"
+
+[ "$mode" = tests ] || { say "ok ($mode)"; exit 0; }
 
 # Never leave a default nginx listening anywhere (it would only be ours if we just installed it).
 if [ "$new_nginx" = 1 ] && command -v pgrep >/dev/null && pgrep -x nginx >/dev/null; then
@@ -124,18 +146,12 @@ for enc in libx264 libx265 aac pcm_alaw pcm_mulaw; do
     grep -qw "$enc" <<<"$encoders" || die "ffmpeg has no $enc encoder (media.sh needs it): not Debian's ffmpeg?"
 done
 
-# node-media-server, pinned by package-lock.json, into tests/harness/node_modules.
+[ -x /usr/bin/chromium ] || die "/usr/bin/chromium missing after install (the browser test needs it)"
+
+# node-media-server and playwright-core, pinned by package-lock.json, into tests/harness/node_modules.
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 if [ "$node_major" -lt 20 ]; then
-    say "warning: node $(node --version) is older than node-media-server 4.4's declared minimum (20)"
+    say "warning: node $(node --version) is older than node-media-server 4.4's and playwright-core's declared minimum (20)"
 fi
-stamp="$here/node_modules/.lsharness-lock-sha256"
-lock_sum="$(sha256sum "$here/package-lock.json" | cut -d' ' -f1)"
-if [ -f "$here/node_modules/node-media-server/package.json" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$lock_sum" ]; then
-    say "node-media-server already installed"
-else
-    say "installing node-media-server (npm ci in $here)"
-    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
-    echo "$lock_sum" >"$stamp"
-fi
+npm_ci "$here" playwright-core "node-media-server and playwright-core"
 say "ok ($mode)"
