@@ -1,0 +1,352 @@
+/*
+ * The HTTP-FLV hub's viewers: one chunked evhttp reply each, fed with
+ * references to the hub's tags (zero-copy: the bytes are the subscriber's
+ * copy, shared by every viewer and freed when the last evbuffer lets go).
+ *
+ * A viewer never slows the relay or another viewer: tags go into its
+ * connection's output buffer and nothing waits for it to drain. Its backlog
+ * is bounded: past config.viewer_buffer_bytes it gets no media until a video
+ * keyframe finds it under the bound again (a skip), and a viewer still over
+ * the bound after config.viewer_stall_ms is disconnected (a drop).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "daemon/http.h"
+#include "daemon/hub.h"
+#include "daemon/log.h"
+#include "daemon/server.h"
+
+#define CHECK_INTERVAL_MS 250
+/* bufferevent writes 16 KiB per turn by default: a viewer takes ~2 Mbit/s, fewer calls. */
+#define MAX_SINGLE_WRITE (256u << 10)
+/* What a viewer may send us while it watches (nothing, normally): read only to see it go. */
+#define INPUT_HIGH_WATER 4096
+/* As evhttp_set_timeout() in http.c: for writes while streaming, and both ways after. */
+#define CONNECTION_TIMEOUT_S 60
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void notify(struct lsd_hub *hub)
+{
+    if (!hub->closing)
+        lsd_relay_viewers_changed(hub->relay, hub->viewer_count);
+}
+
+/* Unsent bytes: what the connection holds plus what this turn gathered. */
+static bool over_bound(const struct lsd_viewer *v)
+{
+    size_t n = evbuffer_get_length(bufferevent_get_output(v->bev)) + evbuffer_get_length(v->out);
+    return n > v->hub->server->config.viewer_buffer_bytes;
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static void viewer_link(struct lsd_hub *hub, struct lsd_viewer *v)
+{
+    v->next = hub->viewers;
+    if (hub->viewers)
+        hub->viewers->prev = v;
+    hub->viewers = v;
+    if (hub->viewer_count++ == 0) {
+        struct timeval tv = {0, CHECK_INTERVAL_MS * 1000};
+        event_add(hub->check_ev, &tv);
+    }
+    hub->st.viewers_total++;
+}
+
+/* Forget a viewer; its connection and request are the caller's business. */
+static void viewer_free(struct lsd_hub *hub, struct lsd_viewer *v)
+{
+    if (v->prev)
+        v->prev->next = v->next;
+    else
+        hub->viewers = v->next;
+    if (v->next)
+        v->next->prev = v->prev;
+    if (--hub->viewer_count == 0)
+        event_del(hub->check_ev);
+    evbuffer_free(v->out); /* drops its tag references */
+    free(v);
+}
+
+/* closecb: the connection is being freed. When it failed (viewer gone, write
+ * timeout), evhttp detached our unfinished request from it and leaves it to
+ * us; when the server frees every connection, it frees the request itself. */
+static void viewer_gone(struct evhttp_connection *evcon, void *arg)
+{
+    struct lsd_viewer *v = arg;
+    struct lsd_hub *hub = v->hub;
+    (void)evcon;
+    lsd_logf(hub->server->log, LS_LOG_DEBUG, "relay %s: viewer left", hub->relay->spec.id);
+    if (!evhttp_request_get_connection(v->req))
+        evhttp_request_free(v->req);
+    viewer_free(hub, v);
+    notify(hub);
+}
+
+/* Disconnect now, whatever is unsent (the request goes with the connection). */
+static void viewer_drop(struct lsd_viewer *v)
+{
+    struct evhttp_connection *evcon = v->evcon;
+    evhttp_connection_set_closecb(evcon, NULL, NULL);
+    viewer_free(v->hub, v);
+    evhttp_connection_free(evcon);
+}
+
+static void flush_one(struct lsd_viewer *v)
+{
+    size_t n = evbuffer_get_length(v->out);
+    if (!n)
+        return;
+    v->hub->st.bytes_sent += n;
+    evhttp_send_reply_chunk(v->req, v->out); /* moves the references, copies nothing */
+}
+
+/* End the reply cleanly; a viewer that is stuck anyway is just disconnected. */
+static void viewer_end(struct lsd_viewer *v)
+{
+    if (over_bound(v)) {
+        viewer_drop(v);
+        return;
+    }
+    flush_one(v);
+    evhttp_connection_set_closecb(v->evcon, NULL, NULL);
+    struct timeval tv = {CONNECTION_TIMEOUT_S, 0};
+    bufferevent_set_timeouts(v->bev, &tv, &tv);
+    bufferevent_setwatermark(v->bev, EV_READ, 0, 0);
+    evhttp_send_reply_end(v->req);
+    viewer_free(v->hub, v);
+}
+
+/* ---- events --------------------------------------------------------------- */
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct lsd_hub *hub = arg;
+    (void)fd;
+    (void)what;
+    hub->flush_pending = false;
+    for (struct lsd_viewer *v = hub->viewers; v; v = v->next)
+        flush_one(v);
+}
+
+/* The tags of one loop turn (often several: the mailbox hands them over in
+ * batches) go out as one chunk per viewer, after they were all gathered. */
+static void schedule_flush(struct lsd_hub *hub)
+{
+    if (hub->flush_pending)
+        return;
+    hub->flush_pending = true;
+    event_active(hub->flush_ev, EV_TIMEOUT, 1);
+}
+
+static void check_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct lsd_hub *hub = arg;
+    (void)fd;
+    (void)what;
+    int64_t now = now_ms();
+    bool changed = false;
+    struct lsd_viewer *v, *next;
+    for (v = hub->viewers; v; v = next) {
+        next = v->next;
+        if (!over_bound(v)) {
+            v->over_since_ms = 0;
+        } else if (!v->over_since_ms) {
+            v->over_since_ms = now;
+        } else if (now - v->over_since_ms >= hub->server->config.viewer_stall_ms) {
+            lsd_logf(hub->server->log, LS_LOG_INFO,
+                     "relay %s: viewer stuck for %lld ms, disconnecting it", hub->relay->spec.id,
+                     (long long)(now - v->over_since_ms));
+            hub->st.drops++;
+            viewer_drop(v);
+            changed = true;
+        }
+    }
+    if (changed)
+        notify(hub);
+}
+
+/* ---- feeding -------------------------------------------------------------- */
+
+int lsd_hub_viewer_start(struct lsd_hub *hub, struct lsd_viewer *v)
+{
+    if (!hub->file_header)
+        return 0; /* no stream yet: it starts with the next file header */
+    /* The cached sequence headers take the time of the first frame that follows
+     * them; onMetaData keeps its own (see retime() in hub.c). */
+    uint32_t ts = hub->gop_count ? lsd_tag_ts(hub->gop[0]) : hub->last_ts;
+    int err = lsd_tag_add_ref(v->out, hub->file_header);
+    if (!err && hub->metadata)
+        err = lsd_tag_add_ref(v->out, hub->metadata);
+    const struct lsd_tag *heads[] = {hub->video_seq, hub->audio_seq};
+    for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]) && !err; i++)
+        if (heads[i])
+            err = lsd_tag_add_copy(v->out, heads[i], ts);
+    for (size_t i = 0; i < hub->gop_count && !err; i++)
+        err = lsd_tag_add_ref(v->out, hub->gop[i]);
+    if (err)
+        return err;
+    v->started = true;
+    v->skipping = hub->has_video && hub->gop_count == 0;
+    schedule_flush(hub);
+    return 0;
+}
+
+/* Whether a media tag goes to @p v. */
+static bool admit(struct lsd_hub *hub, struct lsd_viewer *v, bool keyframe)
+{
+    bool over = over_bound(v);
+    if (v->skipping) {
+        /* Audio-only streams have no keyframes: they resume once under the bound. */
+        if (over || (hub->has_video && !keyframe))
+            return false;
+        v->skipping = false;
+        return true;
+    }
+    if (over) {
+        v->skipping = true;
+        hub->st.skips++;
+        return false;
+    }
+    return true;
+}
+
+void lsd_hub_viewers_feed(struct lsd_hub *hub, struct lsd_tag *t)
+{
+    /* Headers always pass (they are small and what follows needs them). */
+    bool header = t->flags & (LS_TAG_METADATA | LS_TAG_SEQUENCE_HEADER);
+    bool keyframe = (t->flags & LS_TAG_VIDEO) && (t->flags & LS_TAG_KEYFRAME);
+    for (struct lsd_viewer *v = hub->viewers; v; v = v->next) {
+        if (!v->started || (!header && !admit(hub, v, keyframe)))
+            continue;
+        if (lsd_tag_add_ref(v->out, t) < 0)
+            v->skipping = true; /* out of memory: resume at a keyframe */
+    }
+    if (hub->viewers)
+        schedule_flush(hub);
+}
+
+void lsd_hub_viewers_restart(struct lsd_hub *hub)
+{
+    bool changed = false;
+    struct lsd_viewer *v, *next;
+    for (v = hub->viewers; v; v = next) {
+        next = v->next;
+        if (v->started) {
+            v->skipping = true; /* the new stream's headers come live, then its keyframe */
+        } else if (lsd_hub_viewer_start(hub, v) < 0) {
+            viewer_drop(v);
+            changed = true;
+        }
+    }
+    if (changed)
+        notify(hub);
+}
+
+/* ---- serving -------------------------------------------------------------- */
+
+static void setup_connection(struct lsd_viewer *v)
+{
+    /* evhttp stops reading once it has the request, so a viewer that leaves
+     * would only be noticed at a failed write, and not at all while the relay
+     * is down: read (and ignore) to see the close at once. Bounded by the
+     * watermark; no read timeout, a viewer sends nothing for hours. */
+    bufferevent_setwatermark(v->bev, EV_READ, 0, INPUT_HIGH_WATER);
+    struct timeval wtv = {CONNECTION_TIMEOUT_S, 0};
+    bufferevent_set_timeouts(v->bev, NULL, &wtv);
+    bufferevent_set_max_single_write(v->bev, MAX_SINGLE_WRITE);
+    bufferevent_enable(v->bev, EV_READ);
+}
+
+static void add_headers(struct evhttp_request *req)
+{
+    struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    lsd_add_cors(req);
+    evhttp_add_header(out, "Content-Type", "video/x-flv");
+    evhttp_add_header(out, "Cache-Control", "no-cache");
+    /* For an HTTP/1.0 keep-alive request evhttp would announce Content-Length: 0;
+     * without it the body runs until the close. (For 1.1 keep-alive is the default.) */
+    const char *conn = evhttp_find_header(in, "Connection");
+    if (conn && strncasecmp(conn, "keep-alive", 10) == 0)
+        evhttp_remove_header(in, "Connection");
+}
+
+void lsd_hub_serve(struct lsd_hub *hub, struct evhttp_request *req)
+{
+    add_headers(req);
+    if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+        evhttp_send_reply(req, 200, "OK", NULL);
+        return;
+    }
+    struct lsd_viewer *v = calloc(1, sizeof(*v));
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    if (!v || !evcon || !(v->out = evbuffer_new())) {
+        free(v);
+        lsd_reply_error(req, 503, "internal", "out of memory");
+        return;
+    }
+    v->hub = hub;
+    v->req = req;
+    v->evcon = evcon;
+    v->bev = evhttp_connection_get_bufferevent(evcon);
+    evhttp_send_reply_start(req, 200, "OK");
+    setup_connection(v);
+    evhttp_connection_set_closecb(evcon, viewer_gone, v);
+    viewer_link(hub, v);
+    lsd_logf(hub->server->log, LS_LOG_DEBUG, "relay %s: viewer %u joined", hub->relay->spec.id,
+             hub->viewer_count);
+    /* An idle on-demand relay's cache is from its last run: never serve it. */
+    if (!hub->relay->relay)
+        lsd_hub_stream_clear(hub);
+    notify(hub); /* may start an on-demand relay: its stream then comes live */
+    if (lsd_hub_viewer_start(hub, v) < 0) {
+        viewer_drop(v);
+        notify(hub);
+    }
+}
+
+int lsd_hub_viewers_init(struct lsd_hub *hub)
+{
+    struct event_base *base = hub->server->base;
+    hub->flush_ev = event_new(base, -1, 0, flush_cb, hub);
+    hub->check_ev = event_new(base, -1, EV_PERSIST, check_cb, hub);
+    if (!hub->flush_ev || !hub->check_ev) {
+        lsd_hub_viewers_finish(hub, true);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+void lsd_hub_viewers_finish(struct lsd_hub *hub, bool final)
+{
+    bool had = hub->viewers != NULL;
+    while (hub->viewers)
+        viewer_end(hub->viewers);
+    if (had)
+        notify(hub);
+    if (final) {
+        if (hub->flush_ev)
+            event_free(hub->flush_ev);
+        if (hub->check_ev)
+            event_free(hub->check_ev);
+        hub->flush_ev = hub->check_ev = NULL;
+    }
+}
