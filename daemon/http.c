@@ -78,12 +78,22 @@ void lsd_reply_bytes(struct evhttp_request *req, int status, const char *content
 void lsd_reply_json(struct evhttp_request *req, int status, json_t *body)
 {
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    if (body && !text) {
+    /* The last line of defence: whatever a library message or a stored URL
+     * holds, no password leaves in a reply. Masking can lengthen short
+     * values ("pwd=a" becomes "pwd=****"), hence the room. */
+    size_t cap = text ? strlen(text) * 3 + 1 : 0;
+    char *clean = text ? malloc(cap) : NULL;
+    if ((body && !text) || (text && !clean)) {
+        free(text);
         lsd_reply_bytes(req, 500, "application/json",
                         "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}", 56);
         return;
     }
-    lsd_reply_bytes(req, status, text ? "application/json" : NULL, text, text ? strlen(text) : 0);
+    if (clean)
+        lsd_redact_text(text, clean, cap);
+    lsd_reply_bytes(req, status, clean ? "application/json" : NULL, clean,
+                    clean ? strlen(clean) : 0);
+    free(clean);
     free(text);
 }
 

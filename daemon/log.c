@@ -83,38 +83,6 @@ enum ls_log_level lsd_log_level(const struct lsd_log *log)
     return log->level;
 }
 
-/* Passwords end at '@'; a user part never holds '/', so stop the scan there. */
-void lsd_redact_text(const char *in, char *out, size_t size)
-{
-    size_t o = 0;
-    if (size == 0)
-        return;
-    while (*in && o + 1 < size) {
-        const char *sep = strstr(in, "://");
-        if (!sep) {
-            break;
-        }
-        const char *auth = sep + 3;
-        size_t span = strcspn(auth, "/?# \t\r\n\"'<>");
-        const char *at = NULL; /* the last '@': a raw '@' may sit inside the password */
-        for (const char *p = auth; p < auth + span; p++)
-            if (*p == '@')
-                at = p;
-        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-        const char *copy_end = colon ? colon + 1 : auth;
-        while (in < copy_end && o + 1 < size)
-            out[o++] = *in++;
-        if (colon) {
-            for (const char *m = "****"; *m && o + 1 < size; m++)
-                out[o++] = *m;
-            in = at;
-        }
-    }
-    while (*in && o + 1 < size)
-        out[o++] = *in++;
-    out[o] = '\0';
-}
-
 static void write_line(struct lsd_log *log, enum ls_log_level level, const char *msg)
 {
     char clean[2048];

@@ -13,6 +13,8 @@
 
 #include "lightstream/common.h"
 
+#include "daemon/redact.h"
+
 struct lsd_log;
 
 /** @param path "" for stderr. @return 0 or -errno (file not writable) */
@@ -29,11 +31,5 @@ void lsd_log_library(void *log, enum ls_log_level level, const char *message);
 void lsd_log_capture_ffmpeg(struct lsd_log *log);
 /** The configured level. */
 enum ls_log_level lsd_log_level(const struct lsd_log *log);
-
-/**
- * Copy @p in to @p out with the password of every "scheme://user:pass@" in it
- * replaced by "****". Pure.
- */
-void lsd_redact_text(const char *in, char *out, size_t size);
 
 #endif

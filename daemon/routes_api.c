@@ -66,7 +66,8 @@ static void list_relays(struct lsd_server *s, struct evhttp_request *req, const 
 
 /* Parse a body into a spec: defaults (or @p base for PATCH) under it. */
 static int read_spec(struct lsd_server *s, struct evhttp_request *req, struct lsd_relay_spec *spec,
-                     const struct lsd_relay_spec *base, enum lsd_spec_mode mode)
+                     const struct lsd_relay_spec *base, enum lsd_spec_mode mode,
+                     int next_output_id)
 {
     json_t *body = lsd_read_json(s, req, false);
     if (!body)
@@ -76,6 +77,9 @@ static int read_spec(struct lsd_server *s, struct evhttp_request *req, struct ls
         lsd_spec_copy(spec, base);
     else
         lsd_spec_init(spec);
+    /* Output ids are never given twice within a relay, not even by a PUT. */
+    if (next_output_id > spec->next_output_id)
+        spec->next_output_id = next_output_id;
     int ret = lsd_spec_from_json(spec, body, mode, err, sizeof(err));
     json_decref(body);
     if (ret < 0) {
@@ -90,7 +94,7 @@ static void create_relay(struct lsd_server *s, struct evhttp_request *req, const
 {
     (void)m;
     struct lsd_relay_spec spec;
-    if (read_spec(s, req, &spec, NULL, LSD_SPEC_CREATE) < 0)
+    if (read_spec(s, req, &spec, NULL, LSD_SPEC_CREATE, 1) < 0)
         return;
     if (!spec.id[0] && lsd_relay_make_id(s, spec.id, sizeof(spec.id)) < 0) {
         lsd_spec_finish(&spec);
@@ -126,7 +130,7 @@ static void replace_relay(struct lsd_server *s, struct evhttp_request *req,
     bool patch = evhttp_request_get_command(req) == EVHTTP_REQ_PATCH;
     struct lsd_relay_spec spec;
     if (read_spec(s, req, &spec, patch ? &r->spec : NULL,
-                  patch ? LSD_SPEC_PATCH : LSD_SPEC_CREATE) < 0)
+                  patch ? LSD_SPEC_PATCH : LSD_SPEC_CREATE, r->spec.next_output_id) < 0)
         return;
     if (!patch) {
         if (spec.id[0] && strcmp(spec.id, r->spec.id) != 0) {

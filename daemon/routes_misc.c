@@ -80,6 +80,9 @@ static void relay_metrics(struct evbuffer *b, struct lsd_server *s)
     help(b, "lightstream_relay_reconnects_total", "counter", "camera reconnections");
     help(b, "lightstream_relay_viewers", "gauge", "HTTP-FLV viewers");
     help(b, "lightstream_relay_viewer_bytes_total", "counter", "bytes sent to HTTP-FLV viewers");
+    help(b, "lightstream_relay_viewer_skips_total", "counter",
+         "times a slow viewer was skipped forward to a keyframe");
+    help(b, "lightstream_relay_viewer_drops_total", "counter", "stuck viewers disconnected");
     help(b, "lightstream_relay_ts_repairs_total", "counter", "timestamp repairs by kind");
     help(b, "lightstream_output_bytes_total", "counter", "bytes written to an output");
     for (struct lsd_relay *r = s->relays; r; r = r->next) {
@@ -97,6 +100,10 @@ static void relay_metrics(struct evbuffer *b, struct lsd_server *s)
         out(b, "lightstream_relay_viewers{relay=\"%s\"} %u\n", id, hs.viewers);
         out(b, "lightstream_relay_viewer_bytes_total{relay=\"%s\"} %llu\n", id,
             (unsigned long long)hs.bytes_sent);
+        out(b, "lightstream_relay_viewer_skips_total{relay=\"%s\"} %llu\n", id,
+            (unsigned long long)hs.skips);
+        out(b, "lightstream_relay_viewer_drops_total{relay=\"%s\"} %llu\n", id,
+            (unsigned long long)hs.drops);
         const struct {
             const char *kind;
             uint64_t n;

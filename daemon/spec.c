@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "daemon/redact.h"
 #include "daemon/spec.h"
 
 static const char *const transport_names[] = {"tcp", "udp", "http", "auto"};
@@ -113,27 +114,7 @@ bool lsd_spec_output_valid(const char *url)
 
 void lsd_redact_url(const char *url, char *out, size_t size)
 {
-    if (size == 0)
-        return;
-    const char *sep = strstr(url, "://");
-    const char *auth = sep ? sep + 3 : NULL;
-    const char *end = auth ? auth + strcspn(auth, "/?#") : NULL;
-    const char *at = NULL, *colon = NULL;
-    for (const char *p = auth; p && p < end; p++) {
-        if (*p == '@')
-            at = p;
-    }
-    for (const char *p = auth; at && p < at; p++) {
-        if (*p == ':') {
-            colon = p;
-            break;
-        }
-    }
-    if (!colon) {
-        snprintf(out, size, "%s", url);
-        return;
-    }
-    snprintf(out, size, "%.*s****%s", (int)(colon + 1 - url), url, at);
+    lsd_redact_text(url, out, size);
 }
 
 static int hexval(char c)

@@ -117,6 +117,11 @@ static void test_redaction(void)
                     sizeof(out));
     CHECK_EQ_STR(out, "open rtsp://admin:****@cam/x failed, then rtmp://u:****@srv/app ok");
     CHECK(strstr(out, "s3cr3t") == NULL && strstr(out, "ss@") == NULL);
+    lsd_redact_text("GET rtsp://h/x?user=admin&password=p1&Pwd=p2&channel=1 and ?pwd=p3", out,
+                    sizeof(out));
+    CHECK_EQ_STR(out, "GET rtsp://h/x?user=admin&password=****&Pwd=****&channel=1 and ?pwd=p3");
+    lsd_redact_url("rtsp://u:p@h/cam/playback?token=abc&starttime=1", out, sizeof(out));
+    CHECK_EQ_STR(out, "rtsp://u:****@h/cam/playback?token=****&starttime=1");
     lsd_redact_text("no url here: a:b@c", out, sizeof(out));
     CHECK_EQ_STR(out, "no url here: a:b@c");
     lsd_redact_text("x://", out, sizeof(out));
