@@ -139,6 +139,7 @@ int ls_relay_fan_out(void *opaque, struct ls_item *item)
     if (item->kind == LS_ITEM_METADATA) {
         const struct ls_remux_info *info = ls_remux_get_info(r->remux);
         r->has_audio = info->audio_codec != LS_CODEC_NONE && !info->audio_dropped;
+        r->wants_video = info->video_codec != LS_CODEC_NONE;
         if (!r->has_audio)
             ls_item_unref(&r->gop.aseq); /* no stale AAC config for new outputs */
     }
@@ -154,7 +155,9 @@ int ls_relay_sync_output(struct ls_relay *r, struct ls_output *o, bool *has_audi
                          bool *has_video)
 {
     pthread_mutex_lock(&r->fan_lock);
-    if (!ls_gop_ready(&r->gop)) {
+    /* onMetaData can come before the video sequence header (parameter sets
+     * found in-band): an output started then would announce audio only. */
+    if (!ls_gop_ready(&r->gop) || (r->wants_video && !r->gop.vseq)) {
         pthread_mutex_unlock(&r->fan_lock);
         return -EAGAIN;
     }

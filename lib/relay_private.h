@@ -44,6 +44,7 @@ struct ls_relay {
     int next_id;
     struct ls_gop_cache gop;
     bool has_audio; /**< relayed audio exists now (for new outputs' FLV header) */
+    bool wants_video; /**< the metadata announces video: outputs wait for its sequence header */
 
     pthread_mutex_t stats_lock;
     struct ls_relay_stats st;
