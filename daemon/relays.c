@@ -166,6 +166,19 @@ int lsd_relay_add(struct lsd_server *s, struct lsd_relay_spec *spec, struct lsd_
     return 0;
 }
 
+/* What the running instance is made of: a change there means a restart;
+ * a new name, lease or idle delay does not interrupt the viewers. */
+static bool needs_restart(const struct lsd_relay_spec *a, const struct lsd_relay_spec *b)
+{
+    if (strcmp(a->source, b->source) || a->transport != b->transport || a->audio != b->audio ||
+        a->hevc != b->hevc || a->on_demand != b->on_demand || a->output_count != b->output_count)
+        return true;
+    for (size_t i = 0; i < a->output_count; i++)
+        if (a->outputs[i].id != b->outputs[i].id || strcmp(a->outputs[i].url, b->outputs[i].url))
+            return true;
+    return false;
+}
+
 int lsd_relay_update(struct lsd_server *s, struct lsd_relay *r, struct lsd_relay_spec *spec)
 {
     struct lsd_relay_spec old = r->spec;
@@ -176,9 +189,14 @@ int lsd_relay_update(struct lsd_server *s, struct lsd_relay *r, struct lsd_relay
         r->spec = old;
         return ret;
     }
+    bool restart = needs_restart(&old, &r->spec);
     lsd_spec_finish(&old);
-    lsd_logf(s->log, LS_LOG_INFO, "relay %s updated: %s", r->spec.id, r->spec.source);
-    lsd_relay_restart(s, r); /* a start failure is logged and shown in the relay's state */
+    lsd_logf(s->log, LS_LOG_INFO, "relay %s updated: %s%s", r->spec.id, r->spec.source,
+             restart ? "" : " (no restart needed)");
+    if (restart)
+        lsd_relay_restart(s, r); /* a start failure is logged and shown in the relay's state */
+    else if (!r->spec.on_demand && !r->relay)
+        lsd_relay_instance_start(s, r);
     return 0;
 }
 

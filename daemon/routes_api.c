@@ -144,7 +144,10 @@ static void replace_relay(struct lsd_server *s, struct evhttp_request *req,
         if (r->spec.meta)
             spec.meta = json_incref(r->spec.meta);
     }
-    spec.lease_deadline_ms = 0; /* a new lease_s starts counting now */
+    /* A new or changed lease starts counting now; a PATCH that leaves lease_s
+     * alone does not renew it (POST .../lease does). */
+    if (!patch || spec.lease_s != r->spec.lease_s)
+        spec.lease_deadline_ms = 0;
     int ret = lsd_relay_update(s, r, &spec);
     if (ret < 0) {
         lsd_spec_finish(&spec);
