@@ -190,6 +190,10 @@ static void source_post(struct lsd_server *s, struct evhttp_request *req,
     if (!(body = read_body(s, req)))
         return;
     snprintf(spec.id, sizeof(spec.id), "%s", id);
+    /* A replaced relay's output ids are never given again. */
+    r = lsd_relay_find(s, id);
+    if (r)
+        spec.next_output_id = r->spec.next_output_id;
     int e = apply_body(&spec, body, true, err, sizeof(err));
     if (!e)
         e = add_rtmp_output(s, &spec, err, sizeof(err));

@@ -72,6 +72,7 @@ static const struct key keys[] = {
     {"api_token", STR(api_token)},
     {"viewer_token", STR(viewer_token)},
     {"public_url", STR(public_url)},
+    {"cors_origin", STR(cors_origin)},
     {"rtmp_push_base", STR(rtmp_push_base)},
     {"max_body_bytes", U32(max_body_bytes, 1024, 64u << 20)},
     {"max_relays", U32(max_relays, 1, 100000)},
@@ -125,7 +126,8 @@ int lsd_config_load(struct lsd_config *c, const char *path, char *err, size_t er
     json_error_t je;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        snprintf(err, err_size, "%s:%d: %s", path, je.line, je.text);
+        /* Line and column only: je.text quotes the file, which may hold tokens. */
+        snprintf(err, err_size, "%s:%d:%d: not valid JSON", path, je.line, je.column);
         return -EINVAL;
     }
     int ret = 0;

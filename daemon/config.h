@@ -21,6 +21,8 @@ struct lsd_config {
     char api_token[128];        /**< "" = no auth on the API (default "") */
     char viewer_token[128];     /**< "" = viewers need no token (default "") */
     char public_url[256];       /**< base of play URLs; "" = from the request's Host (default "") */
+    char cors_origin[256];      /**< origin allowed to call the API from a browser page on
+                                     another origin ("*" = any); "" = same origin only (default) */
     char rtmp_push_base[256];   /**< compat /openapi/source: push to <base>/<id> too; "" = none */
     uint32_t max_body_bytes;    /**< request bodies above this get 413 (default 65536) */
     uint32_t max_relays;        /**< (default 1024) */

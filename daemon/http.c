@@ -53,10 +53,19 @@ static unsigned method_bit(enum evhttp_cmd_type cmd)
     return 0;
 }
 
+/* Players on other origins must read /live/ (that is what HTTP-FLV is for);
+ * everything else is same-origin unless cors_origin says otherwise, so a web
+ * page the user happens to open cannot drive a token-less API. */
+static bool is_live(struct evhttp_request *req)
+{
+    const char *uri = evhttp_request_get_uri(req);
+    return uri && strncmp(uri, "/live/", 6) == 0;
+}
+
 void lsd_add_cors(struct evhttp_request *req)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-    if (!evhttp_find_header(h, "Access-Control-Allow-Origin"))
+    if (is_live(req) && !evhttp_find_header(h, "Access-Control-Allow-Origin"))
         evhttp_add_header(h, "Access-Control-Allow-Origin", "*");
 }
 
@@ -75,6 +84,8 @@ void lsd_reply_bytes(struct evhttp_request *req, int status, const char *content
         evbuffer_free(buf);
 }
 
+#define OOM_REPLY "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}"
+
 void lsd_reply_json(struct evhttp_request *req, int status, json_t *body)
 {
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -86,7 +97,7 @@ void lsd_reply_json(struct evhttp_request *req, int status, json_t *body)
     if ((body && !text) || (text && !clean)) {
         free(text);
         lsd_reply_bytes(req, 500, "application/json",
-                        "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}", 56);
+                        OOM_REPLY, sizeof(OOM_REPLY) - 1);
         return;
     }
     if (clean)
@@ -127,8 +138,12 @@ json_t *lsd_read_json(struct lsd_server *s, struct evhttp_request *req, bool emp
     json_error_t je;
     json_t *obj = data ? json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &je) : NULL;
     if (!obj) {
-        lsd_reply_error(req, 400, "bad_json", "the body is not valid JSON: %s",
-                        len ? je.text : "empty body");
+        /* Not je.text: it quotes the input, which may hold a password. */
+        if (len)
+            lsd_reply_error(req, 400, "bad_json", "the body is not valid JSON (line %d, column %d)",
+                            je.line, je.column);
+        else
+            lsd_reply_error(req, 400, "bad_json", "the body is empty");
         return NULL;
     }
     if (!json_is_object(obj)) {
@@ -255,14 +270,62 @@ static void allow_header(struct evhttp_request *req, unsigned mask)
     evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
 }
 
-static void preflight(struct evhttp_request *req, unsigned mask)
+static void preflight(struct lsd_server *s, struct evhttp_request *req, unsigned mask)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     allow_header(req, mask | LSD_OPTIONS);
-    evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS");
-    evhttp_add_header(h, "Access-Control-Allow-Headers", "Authorization, Content-Type");
-    evhttp_add_header(h, "Access-Control-Max-Age", "600");
+    const char *origin = is_live(req) ? "*" : s->config.cors_origin;
+    if (origin[0]) {
+        evhttp_add_header(h, "Access-Control-Allow-Origin", origin);
+        evhttp_add_header(h, "Access-Control-Allow-Methods",
+                          "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS");
+        evhttp_add_header(h, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+        evhttp_add_header(h, "Access-Control-Max-Age", "600");
+    }
     lsd_reply_bytes(req, 204, NULL, NULL, 0);
+}
+
+/* A body must say it is JSON: browsers send text/plain or form bodies across
+ * origins without asking first, JSON only after a preflight. */
+static bool body_type_ok(struct evhttp_request *req)
+{
+    if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) == 0)
+        return true;
+    const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+    return ct && strncasecmp(ct, "application/json", 16) == 0 &&
+           (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
+}
+
+static bool loopback_name(const char *host, size_t n)
+{
+    if ((n == 9 && strncasecmp(host, "localhost", 9) == 0) || (n == 5 && !strncmp(host, "[::1]", 5)))
+        return true;
+    if (n < 4 || strncmp(host, "127.", 4) != 0)
+        return false;
+    return strspn(host, "0123456789.") >= n;
+}
+
+/* DNS rebinding: a page from evil.example whose name now points at
+ * 127.0.0.1 reaches a loopback daemon with "Host: evil.example". When we
+ * listen on loopback, only loopback names (and public_url's host) pass. */
+static bool host_ok(struct lsd_server *s, struct evhttp_request *req)
+{
+    const char *l = s->config.listen;
+    if (strncmp(l, "127.", 4) != 0 && strcmp(l, "::1") != 0 && strcmp(l, "localhost") != 0)
+        return true;
+    const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+    if (!host)
+        return true; /* HTTP/1.0 without Host: no browser sends that */
+    size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
+    if (loopback_name(host, n))
+        return true;
+    const char *pub = strstr(s->config.public_url, "://");
+    if (pub) {
+        pub += 3;
+        size_t pn = pub[0] == '[' ? strcspn(pub, "]") + 1 : strcspn(pub, ":/");
+        return pn == n && strncasecmp(pub, host, n) == 0;
+    }
+    return false;
 }
 
 static void dispatch(struct evhttp_request *req, void *arg)
@@ -275,6 +338,12 @@ static void dispatch(struct evhttp_request *req, void *arg)
     char store[1024];
     struct lsd_match m = {.path = path};
     unsigned mask = 0;
+    if (!host_ok(s, req)) {
+        lsd_reply_error(req, 421, "host_not_allowed",
+                        "this daemon listens on loopback and answers only loopback host names "
+                        "(set public_url to allow another)");
+        goto out;
+    }
     for (size_t t = 0; path && t < sizeof(tables) / sizeof(tables[0]); t++) {
         for (const struct lsd_route *r = tables[t]; r->pattern; r++) {
             if (!match(r->pattern, path, &m, store, sizeof(store)))
@@ -286,8 +355,14 @@ static void dispatch(struct evhttp_request *req, void *arg)
                 evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
                                   "Bearer");
                 lsd_reply_error(req, 401, "unauthorized", "a valid token is required");
+            } else if (r->access != LSD_PUBLIC && !body_type_ok(req)) {
+                lsd_reply_error(req, 415, "unsupported_media_type",
+                                "the body must be sent as Content-Type: application/json");
             } else {
                 lsd_logf(s->log, LS_LOG_DEBUG, "%s %s", lsd_method_name(bit), path);
+                if (s->config.cors_origin[0] && !is_live(req))
+                    evhttp_add_header(evhttp_request_get_output_headers(req),
+                                      "Access-Control-Allow-Origin", s->config.cors_origin);
                 r->handler(s, req, &m);
             }
             goto out;
@@ -296,7 +371,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
     if (!mask)
         lsd_reply_error(req, 404, "not_found", "no such resource");
     else if (bit == LSD_OPTIONS)
-        preflight(req, mask);
+        preflight(s, req, mask);
     else {
         allow_header(req, mask);
         lsd_reply_error(req, 405, "method_not_allowed", "%s is not allowed here",

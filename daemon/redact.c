@@ -26,10 +26,11 @@ static void put(struct sink *k, const char *s, size_t len)
         k->out[k->n++] = s[i];
 }
 
-/* Where a URL's authority ends: at a path, a query, a fragment or a space. */
+/* Where a URL's authority ends: at a path, a query, a fragment (as FFmpeg
+ * splits it) or a space. Not at quotes or '<>': a password may hold them. */
 static size_t authority_len(const char *auth)
 {
-    return strcspn(auth, "/?# \t\r\n\"'<>");
+    return strcspn(auth, "/?# \t\r\n");
 }
 
 static bool secret_key(const char *key, size_t len)

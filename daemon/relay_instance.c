@@ -146,7 +146,9 @@ int lsd_relay_instance_start(struct lsd_server *s, struct lsd_relay *r)
     if (!ctx)
         return -ENOMEM;
     ctx->server = s;
-    ctx->generation = ++r->generation;
+    /* Server-wide: a relay deleted and made again under the same id must not
+     * take the old instance's late events for its own. */
+    ctx->generation = r->generation = ++s->generations;
     memcpy(ctx->id, r->spec.id, sizeof(ctx->id));
     struct ls_relay_settings st;
     fill_settings(s, r, ctx, &st);

@@ -157,7 +157,9 @@ int lsd_relay_add(struct lsd_server *s, struct lsd_relay_spec *spec, struct lsd_
         relay_free(s, r);
         return ret;
     }
-    lsd_logf(s->log, LS_LOG_INFO, "relay %s added: %s%s", r->spec.id, r->spec.source,
+    char shown[LSD_URL_MAX];
+    lsd_redact_url(r->spec.source, shown, sizeof(shown));
+    lsd_logf(s->log, LS_LOG_INFO, "relay %s added: %s%s", r->spec.id, shown,
              r->spec.on_demand ? " (on demand)" : "");
     if (!r->spec.on_demand)
         lsd_relay_instance_start(s, r);
@@ -191,7 +193,9 @@ int lsd_relay_update(struct lsd_server *s, struct lsd_relay *r, struct lsd_relay
     }
     bool restart = needs_restart(&old, &r->spec);
     lsd_spec_finish(&old);
-    lsd_logf(s->log, LS_LOG_INFO, "relay %s updated: %s%s", r->spec.id, r->spec.source,
+    char shown[LSD_URL_MAX];
+    lsd_redact_url(r->spec.source, shown, sizeof(shown));
+    lsd_logf(s->log, LS_LOG_INFO, "relay %s updated: %s%s", r->spec.id, shown,
              restart ? "" : " (no restart needed)");
     if (restart)
         lsd_relay_restart(s, r); /* a start failure is logged and shown in the relay's state */
@@ -243,7 +247,10 @@ void lsd_relays_expire(struct lsd_server *s)
         next = r->next;
         if (r->spec.lease_deadline_ms && now >= r->spec.lease_deadline_ms) {
             lsd_logf(s->log, LS_LOG_INFO, "relay %s: lease expired", r->spec.id);
-            lsd_relay_remove(s, r);
+            /* Not saved (disk full?): the relay went back to the list's end;
+             * walking on could meet it again. Try again at the next tick. */
+            if (lsd_relay_remove(s, r) < 0)
+                break;
         }
     }
 }

@@ -70,6 +70,7 @@ struct lsd_server {
     json_t *compat;                /**< state owned by the compat adapters, persisted as-is */
     int64_t started_at_ms;
     uint64_t requests;             /**< HTTP requests served */
+    unsigned generations;          /**< relay instances started, ever (their tags) */
     bool stopping;
     bool loading;                  /**< restoring the state file: adds are not saved */
 };

@@ -72,7 +72,8 @@ int lsd_state_parse(struct lsd_state *st, const char *data, size_t size, char *e
     json_error_t je;
     json_t *root = json_loadb(data, size, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        snprintf(err, err_size, "not JSON (line %d: %s)", je.line, je.text);
+        /* Not je.text: it quotes the file, which holds passwords. */
+        snprintf(err, err_size, "not JSON (line %d, column %d)", je.line, je.column);
         return -EINVAL;
     }
     int ret = -EINVAL;

@@ -146,7 +146,6 @@ class ApiCase(unittest.TestCase):
         self.assertIsInstance(js["error"]["message"], str)
         self.assertTrue(js["error"]["message"], "the message says what is wrong")
         self.assertTrue(hd.get("content-type", "").startswith("application/json"), hd)
-        self.assertEqual(hd.get("access-control-allow-origin"), "*", "errors carry CORS too")
         if field:
             self.assertIn(field, js["error"]["message"], "the message names the field")
 
@@ -209,7 +208,7 @@ class Endpoints(ApiCase):
         self.addCleanup(d.request, "DELETE", "/api/v1/relays/cam.with_id-1")
         self.assertTrue(hd.get("location", "").endswith("/api/v1/relays/cam.with_id-1"), hd)
         self.assertTrue(hd.get("content-type", "").startswith("application/json"))
-        self.assertEqual(hd.get("access-control-allow-origin"), "*")
+        self.assertIsNone(hd.get("access-control-allow-origin"))
         self.assertEqual(r["id"], "cam.with_id-1")
         self.assertEqual(r["name"], "Front door")
         self.assertEqual(r["source"], CAM.url("/h264_aac"))
@@ -484,15 +483,52 @@ class Endpoints(ApiCase):
             self.assertError(self.daemon.api("GET", path), 404, "not_found")
 
     def test_preflight(self):
+        # Same-origin by default: a page elsewhere gets no permission to call the API.
         st, hd, raw = self.daemon.request("OPTIONS", "/api/v1/relays", headers={
             "Origin": "http://example.test", "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "authorization, content-type"})
         self.assertEqual(st, 204)
+        self.assertIsNone(hd.get("access-control-allow-origin"))
+        # Players anywhere may read /live/.
+        st, hd, raw = self.daemon.request("OPTIONS", "/live/x.flv", headers={
+            "Origin": "http://example.test", "Access-Control-Request-Method": "GET"})
+        self.assertEqual(st, 204)
         self.assertEqual(hd.get("access-control-allow-origin"), "*")
-        self.assertIn("POST", hd.get("access-control-allow-methods", ""))
-        allow_h = hd.get("access-control-allow-headers", "").lower()
-        self.assertIn("authorization", allow_h)
-        self.assertIn("content-type", allow_h)
+
+    def test_cross_site_defences(self):
+        d = self.daemon
+
+        def ids():
+            return sorted(r["id"] for r in d.api("GET", "/api/v1/relays")[2]["relays"])
+        before = ids()
+        # A form or text/plain POST (no preflight in browsers) is refused.
+        for ctype in ("text/plain", "application/x-www-form-urlencoded", "application/jsonx"):
+            st, hd, raw = d.request("POST", "/api/v1/relays",
+                                    json.dumps({"source": CAM.url("/h264")}).encode(),
+                                    headers={"Content-Type": ctype})
+            self.assertError((st, hd, json.loads(raw)), 415, "unsupported_media_type")
+        st, hd, raw = d.request("POST", "/api/v1/relays", json.dumps({"source": CAM.url("/h264"),
+                                "id": "ct1"}), headers={"Content-Type": "application/json; charset=utf-8"})
+        self.assertEqual(st, 201, raw)
+        self.assertEqual(d.request("DELETE", "/api/v1/relays/ct1")[0], 204)
+        self.assertEqual(ids(), before)
+        # DNS rebinding: a foreign Host name is refused, loopback names pass.
+        st, hd, raw = d.request("GET", "/api/v1/relays", headers={"Host": "evil.example:%d" % d.port})
+        self.assertEqual(st, 421, raw)
+        self.assertEqual(json.loads(raw)["error"]["code"], "host_not_allowed")
+        for host in ("localhost:%d" % d.port, "127.0.0.1:%d" % d.port, "[::1]:%d" % d.port):
+            self.assertEqual(d.request("GET", "/api/v1/relays", headers={"Host": host})[0], 200, host)
+
+    def test_cors_origin_configured(self):
+        with lsd.Daemon(config={"cors_origin": "https://app.example"}) as d2:
+            st, hd, _ = d2.request("GET", "/api/v1/relays", headers={"Origin": "https://app.example"})
+            self.assertEqual(st, 200)
+            self.assertEqual(hd.get("access-control-allow-origin"), "https://app.example")
+            st, hd, _ = d2.request("OPTIONS", "/api/v1/relays", headers={
+                "Origin": "https://app.example", "Access-Control-Request-Method": "POST"})
+            self.assertEqual(hd.get("access-control-allow-origin"), "https://app.example")
+            self.assertIn("POST", hd.get("access-control-allow-methods", ""))
+            d2.stop_checked()
 
 
 # ------------------------------------------------------------------------------------------

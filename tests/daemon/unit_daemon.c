@@ -108,6 +108,10 @@ static void test_redaction(void)
     char out[256];
     lsd_redact_url("rtsp://admin:s3cr3t@10.0.0.1/x", out, sizeof(out));
     CHECK_EQ_STR(out, "rtsp://admin:****@10.0.0.1/x");
+    lsd_redact_url("rtsp://admin:Sup3r'Se\"c<r>et@10.0.0.5/x", out, sizeof(out));
+    CHECK_EQ_STR(out, "rtsp://admin:****@10.0.0.5/x");
+    lsd_redact_text("open 'rtsp://a:it's@h/x' failed", out, sizeof(out));
+    CHECK_EQ_STR(out, "open 'rtsp://a:****@h/x' failed");
     lsd_redact_url("rtsp://admin@10.0.0.1/x", out, sizeof(out));
     CHECK_EQ_STR(out, "rtsp://admin@10.0.0.1/x");
     lsd_redact_url("rtsp://a:p%40ss@h/x@y", out, sizeof(out));
