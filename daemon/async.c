@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/http.h>
 
@@ -54,16 +55,10 @@ static void *run(void *arg)
 {
     struct job *j = arg;
     j->work(j->arg);
-    if (lsd_mailbox_post(j->pool->server->mailbox, finish, j) < 0) {
-        /* No memory for the mail: the answer is lost, the job is not. */
-        j->req = NULL;
-        j->done(NULL, NULL, j->arg);
-        pthread_mutex_lock(&j->pool->lock);
-        if (--j->pool->running == 0)
-            pthread_cond_broadcast(&j->pool->idle);
-        pthread_mutex_unlock(&j->pool->lock);
-        free(j);
-    }
+    /* The answer is sent from the loop, never from here: out of memory is
+     * waited out (the close callback still points at j until finish runs). */
+    while (lsd_mailbox_post(j->pool->server->mailbox, finish, j) < 0)
+        usleep(10000);
     return NULL;
 }
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -125,8 +126,12 @@ static void relay_free(struct lsd_server *s, struct lsd_relay *r)
     event_del(r->idle_timer);
     lsd_relay_instance_stop(s, r);
     /* Queued behind the instance's destroy job, so it runs after it. */
-    if (lsd_worker_queue(s->worker, nothing, relay_free_done, r) < 0)
-        relay_free_done(s, r); /* out of memory: no job is pending for r's hub any more */
+    if (lsd_worker_queue(s->worker, nothing, relay_free_done, r) < 0) {
+        /* Out of memory: the subscriber is gone already, so going behind the
+         * tags it posted is enough; wait for memory rather than free early. */
+        while (lsd_mailbox_post(s->mailbox, relay_free_done, r) < 0)
+            usleep(10000);
+    }
 }
 
 static void set_created(struct lsd_relay_spec *spec)

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "daemon/server.h"
 
@@ -44,8 +45,9 @@ static void *run(void *arg)
             w->tail = NULL;
         pthread_mutex_unlock(&w->lock);
         j->work(j->arg);
-        if (j->done && lsd_mailbox_post(w->server->mailbox, j->done, j->arg) < 0)
-            j->done(w->server, j->arg); /* out of memory: better late on this thread than never */
+        /* "done" runs on the loop, never here: out of memory is waited out. */
+        while (j->done && lsd_mailbox_post(w->server->mailbox, j->done, j->arg) < 0)
+            usleep(10000);
         free(j);
         pthread_mutex_lock(&w->lock);
     }
