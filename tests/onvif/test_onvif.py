@@ -447,6 +447,10 @@ class Ptz(oc.TestCase):
         # a ContinuousMove whose answer never comes may have reached the head: Stop is sent anyway
         dev = self.device("--hang-op", "ContinuousMove")
         self.fails(dev, "ptz", "0.5", "0", "0", "100", opts=["--timeout-ms", "1500"], code=oc.ETIMEDOUT)
+        # The device may write its record of the Stop just after answering it.
+        deadline = time.monotonic() + 3
+        while "Stop" not in dev.ops() and time.monotonic() < deadline:
+            time.sleep(0.05)
         ops = dev.ops()
         self.assertIn("Stop", ops)
         self.assertLess(ops.index("ContinuousMove"), ops.index("Stop"))
