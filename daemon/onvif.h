@@ -58,7 +58,16 @@ int lsd_onvif_ptz(struct lsd_server *s, struct evhttp_request *req,
                   double tilt, double zoom, unsigned duration_ms, const char *preset,
                   lsd_onvif_reply_fn reply, void *reply_arg);
 
+struct lsd_match;
+/** POST /api/v1/relays/{id}/ptz and GET .../ptz/presets (onvif_ptz.c; 501 without ONVIF). */
+void lsd_onvif_route_ptz(struct lsd_server *s, struct evhttp_request *req,
+                         const struct lsd_match *m);
+void lsd_onvif_route_presets(struct lsd_server *s, struct evhttp_request *req,
+                             const struct lsd_match *m);
+
 #ifdef LSD_HAVE_ONVIF
+/** Reply with a device error: status and code word from the error, the library's message. */
+void lsd_onvif_reply_error(struct evhttp_request *req, int err, const char *msg);
 /** Open a device per @p t. @p credentials: insert them into stream URIs. */
 int lsd_onvif_open(const struct lsd_onvif_target *t, bool credentials, struct ls_onvif **out,
                    char *err, size_t size);
