@@ -77,11 +77,12 @@ static int parse_chroma_info(struct ls_bitreader *br, struct ls_h264_sps *sps,
 }
 
 /* log2_max_frame_num_minus4 up to max_num_ref_frames. */
-static int skip_poc_fields(struct ls_bitreader *br)
+static int skip_poc_fields(struct ls_bitreader *br, struct ls_h264_sps *sps)
 {
     if (ls_br_ue(br) > 12) /* log2_max_frame_num_minus4 */
         return -EBADMSG;
     uint32_t poc_type = ls_br_ue(br);
+    sps->poc_type = poc_type;
     if (poc_type == 0) {
         if (ls_br_ue(br) > 12) /* log2_max_pic_order_cnt_lsb_minus4 */
             return -EBADMSG;
@@ -134,7 +135,47 @@ static int parse_geometry(struct ls_bitreader *br, struct ls_h264_sps *sps, bool
     return br->overrun ? -EBADMSG : 0;
 }
 
-/* vui_parameters() up to timing_info (E.1.1); nothing after it is needed. */
+/* hrd_parameters() (E.1.2): only skipped. */
+static void skip_hrd(struct ls_bitreader *br)
+{
+    uint32_t cpb_cnt = ls_br_ue(br) + 1;
+    if (cpb_cnt > 32) {
+        br->overrun = true;
+        return;
+    }
+    ls_br_skip(br, 8); /* bit_rate_scale, cpb_size_scale */
+    for (uint32_t i = 0; i < cpb_cnt && !br->overrun; i++) {
+        ls_br_ue(br);      /* bit_rate_value_minus1 */
+        ls_br_ue(br);      /* cpb_size_value_minus1 */
+        ls_br_skip(br, 1); /* cbr_flag */
+    }
+    ls_br_skip(br, 20); /* four delay/length fields of 5 bits */
+}
+
+/* From the end of timing_info to bitstream_restriction (E.1.1): the reorder depth. */
+static void parse_vui_tail(struct ls_bitreader *br, struct ls_h264_sps *sps)
+{
+    bool nal_hrd = ls_br_bits(br, 1);
+    if (nal_hrd)
+        skip_hrd(br);
+    bool vcl_hrd = ls_br_bits(br, 1);
+    if (vcl_hrd)
+        skip_hrd(br);
+    if (nal_hrd || vcl_hrd)
+        ls_br_skip(br, 1); /* low_delay_hrd_flag */
+    ls_br_skip(br, 1);     /* pic_struct_present_flag */
+    if (!ls_br_bits(br, 1) || br->overrun) /* bitstream_restriction_flag */
+        return;
+    ls_br_skip(br, 1); /* motion_vectors_over_pic_boundaries_flag */
+    for (int i = 0; i < 4; i++)
+        ls_br_ue(br); /* max_bytes_per_pic_denom .. log2_max_mv_length_vertical */
+    uint32_t reorder = ls_br_ue(br);
+    ls_br_ue(br); /* max_dec_frame_buffering */
+    if (!br->overrun && reorder <= 16)
+        sps->reorder_depth = (int)reorder;
+}
+
+/* vui_parameters() (E.1.1): the frame rate and the reorder depth. */
 static int parse_vui(struct ls_bitreader *br, struct ls_h264_sps *sps)
 {
     if (ls_br_bits(br, 1) && ls_br_bits(br, 8) == 255) /* aspect_ratio_info, idc */
@@ -155,8 +196,35 @@ static int parse_vui(struct ls_bitreader *br, struct ls_h264_sps *sps)
         /* A field pair is two ticks, hence the 2 (E.2.1). */
         if (units && scale)
             sps->fps = (double)scale / (2.0 * units);
+        ls_br_skip(br, 1);                              /* fixed_frame_rate_flag */
     }
-    return br->overrun ? -EBADMSG : 0;
+    if (br->overrun)
+        return -EBADMSG;
+    parse_vui_tail(br, sps); /* a truncated tail leaves the depth unknown, nothing else */
+    return 0;
+}
+
+/* Where the bitstream rules reordering out without saying so in the VUI: Baseline has no
+ * B slices, POC type 2 ties output order to decode order (8.2.1.3), intra profiles (E.2.1). */
+static int inferred_depth(const struct ls_h264_sps *sps)
+{
+    bool intra = sps->constraint_flags & 0x10; /* constraint_set3_flag */
+    switch (sps->profile_idc) {
+    case 66:
+        return 0;
+    case 44:
+    case 86:
+    case 100:
+    case 110:
+    case 122:
+    case 244:
+        if (intra)
+            return 0;
+        break;
+    default:
+        break;
+    }
+    return sps->poc_type == 2 ? 0 : -1;
 }
 
 static int parse_rbsp(struct ls_bitreader *br, struct ls_h264_sps *sps)
@@ -175,7 +243,7 @@ static int parse_rbsp(struct ls_bitreader *br, struct ls_h264_sps *sps)
     if (has_chroma_info(sps->profile_idc) &&
         (ret = parse_chroma_info(br, sps, &separate_planes)) < 0)
         return ret;
-    if ((ret = skip_poc_fields(br)) < 0)
+    if ((ret = skip_poc_fields(br, sps)) < 0)
         return ret;
     if ((ret = parse_geometry(br, sps, separate_planes)) < 0)
         return ret;
@@ -183,8 +251,11 @@ static int parse_rbsp(struct ls_bitreader *br, struct ls_h264_sps *sps)
         return -EBADMSG;
     /* A broken VUI loses only the frame rate: the picture size is known by now, and a
      * camera must not go dark because of it (FFmpeg's own avcC writer only warns too). */
+    sps->reorder_depth = -1;
     if (ls_br_bits(br, 1) && parse_vui(br, sps) < 0) /* vui_parameters_present_flag */
         sps->fps = 0;
+    if (sps->reorder_depth < 0)
+        sps->reorder_depth = inferred_depth(sps);
     return 0;
 }
 

@@ -35,6 +35,11 @@ struct ls_h264_sps {
     uint32_t width;             /**< luma pixels after cropping */
     uint32_t height;
     double fps;                 /**< from VUI timing (time_scale / (2 * num_units_in_tick)), 0 if absent */
+    uint32_t poc_type;          /**< pic_order_cnt_type */
+    /** Frames that may precede a frame in decode order and follow it in output order:
+     *  VUI max_num_reorder_frames, or 0 where the profile or POC type rules reordering
+     *  out; -1 when the SPS does not say (E.2.1 would infer the DPB size). */
+    int reorder_depth;
 };
 
 /**

@@ -257,15 +257,21 @@ static int parse_sps_format(struct ls_bitreader *br, struct ls_h265_sps *sps)
 }
 
 /* From log2_max_pic_order_cnt_lsb_minus4 to the long-term reference pictures. */
-static int skip_sps_coding(struct ls_bitreader *br, unsigned max_sub_minus1)
+static int skip_sps_coding(struct ls_bitreader *br, struct ls_h265_sps *sps,
+                           unsigned max_sub_minus1)
 {
     uint32_t poc_lsb_bits = ls_br_ue(br) + 4;
     if (poc_lsb_bits > 16)
         return -EBADMSG;
     unsigned i = ls_br_bits(br, 1) ? 0 : max_sub_minus1; /* sub_layer_ordering_info_present */
-    for (; i <= max_sub_minus1; i++)
-        for (int k = 0; k < 3; k++) /* max_dec_pic_buffering, num_reorder, latency */
-            ls_br_ue(br);
+    for (; i <= max_sub_minus1; i++) {
+        ls_br_ue(br); /* sps_max_dec_pic_buffering_minus1 */
+        /* The highest sub-layer's value comes last: it bounds the whole stream. */
+        sps->max_num_reorder = ls_br_ue(br);
+        ls_br_ue(br); /* sps_max_latency_increase_plus1 */
+    }
+    if (sps->max_num_reorder > 16) /* out of range: the reorder logic measures instead */
+        sps->max_num_reorder = 16;
     for (int k = 0; k < 6; k++)     /* coding/transform block sizes and depths */
         ls_br_ue(br);
     if (ls_br_bits(br, 1) && ls_br_bits(br, 1)) /* scaling_list_enabled, data_present */
@@ -311,7 +317,7 @@ int ls_h265_parse_sps(const uint8_t *nal, size_t size, struct ls_h265_sps *out)
     sps.max_sub_layers = max_sub_minus1 + 1;
     sps.temporal_id_nesting = ls_br_bits(&br, 1);
     parse_ptl(&br, &sps.ptl, max_sub_minus1);
-    if (parse_sps_format(&br, &sps) < 0 || skip_sps_coding(&br, max_sub_minus1) < 0)
+    if (parse_sps_format(&br, &sps) < 0 || skip_sps_coding(&br, &sps, max_sub_minus1) < 0)
         return -EBADMSG;
     if (br.overrun)
         return -EBADMSG;

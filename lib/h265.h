@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 enum {
+    LS_H265_NAL_RASL_N = 8,
+    LS_H265_NAL_RASL_R = 9,
     LS_H265_NAL_BLA_W_LP = 16,
     LS_H265_NAL_CRA = 21,
     LS_H265_NAL_IRAP_MAX = 23, /**< 16..23 are IRAP (keyframes) */
@@ -48,6 +50,7 @@ struct ls_h265_sps {
     uint32_t bit_depth_chroma;
     uint32_t width;                /**< luma pixels after the conformance window */
     uint32_t height;
+    uint32_t max_num_reorder;      /**< sps_max_num_reorder_pics of the highest sub-layer */
     uint32_t min_spatial_segmentation_idc; /**< from VUI bitstream_restriction, 0 if absent */
     double fps;                    /**< from VUI timing, 0 if absent */
     bool has_bitstream_restriction; /**< VUI bitstream_restriction present (then

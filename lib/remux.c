@@ -24,6 +24,7 @@ int ls_remux_create(struct ls_remux **out, const struct ls_remux_settings *s, ls
     r->emit = emit;
     r->opaque = opaque;
     ls_ts_init(&r->ts, s->ts_jump_threshold_ms);
+    ls_reorder_init(&r->v.reorder);
     *out = r;
     return 0;
 }
@@ -53,16 +54,6 @@ int ls_remux_flv_vcodec(const struct ls_remux *r)
     if (r->v.codec != LS_CODEC_H265)
         return LS_FLV_AVC;
     return r->s.hevc == LS_HEVC_CODEC12 ? LS_FLV_HEVC_CODEC12 : LS_FLV_HEVC_ENHANCED;
-}
-
-int32_t ls_remux_delta_ms(int64_t delta, int tb_num, int tb_den)
-{
-    if (tb_num <= 0 || tb_den <= 0 || delta <= 0)
-        return 0;
-    if (delta > INT64_MAX / 1000 / tb_num)
-        return 0x7fffff;
-    int64_t ms = delta * 1000 * tb_num / tb_den;
-    return ms > 0x7fffff ? 0x7fffff : (int32_t)ms;
 }
 
 static enum ls_flv_acodec flv_acodec(enum ls_codec c)

@@ -7,6 +7,7 @@
 #define LS_LIB_REMUX_PRIVATE_H
 
 #include "lib/remux.h"
+#include "lib/reorder.h"
 #include "lib/timestamp.h"
 
 /** An owned copy of one parameter set NAL unit. */
@@ -22,6 +23,9 @@ struct ls_remux_video {
     size_t record_size;
     bool dirty;                   /**< a parameter set changed since the record was built */
     bool key_seen;                /**< a keyframe was written in this session */
+    bool skip_rasl;               /**< the session began at a CRA: its leading pictures
+                                       reference frames we never had */
+    struct ls_reorder reorder;    /**< DTS from PTS */
 };
 
 struct ls_remux_audio {
@@ -59,7 +63,5 @@ bool ls_remux_audio_header_due(const struct ls_remux *r);
 /** The FLV video codec the settings ask for, for the current video codec. */
 int ls_remux_flv_vcodec(const struct ls_remux *r);
 
-/** Milliseconds from a time-base delta, saturated, for composition times. */
-int32_t ls_remux_delta_ms(int64_t delta, int tb_num, int tb_den);
 
 #endif

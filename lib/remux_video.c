@@ -126,6 +126,7 @@ static void update_info(struct ls_remux *r)
             info->width = sps.width;
             info->height = sps.height;
             info->sps_fps = sps.fps;
+            ls_reorder_set_declared(&r->v.reorder, sps.reorder_depth);
         }
     } else {
         struct ls_h265_sps sps;
@@ -135,6 +136,7 @@ static void update_info(struct ls_remux *r)
             info->width = sps.width;
             info->height = sps.height;
             info->sps_fps = sps.fps;
+            ls_reorder_set_declared(&r->v.reorder, (int)sps.max_num_reorder);
         }
     }
 }
@@ -184,8 +186,11 @@ void ls_remux_video_begin(struct ls_remux *r, const struct ls_stream_info *info)
         v->codec = codec;
         r->info.video_codec = codec;
         r->changed = true;
+        ls_reorder_init(&v->reorder);
     }
     v->key_seen = false;
+    v->skip_rasl = false;
+    ls_reorder_restart(&v->reorder); /* a new session: a new RTP timeline */
     if (codec == LS_CODEC_NONE || !info->extradata)
         return;
     size_t pos = 0;
@@ -204,8 +209,20 @@ void ls_remux_video_begin(struct ls_remux *r, const struct ls_stream_info *info)
 struct au_nals {
     struct ls_nal nal[AU_MAX_NALS];
     int n;          /**< units kept in nal[] (those that go into the frame) */
+    int vcl_type;   /**< NAL type of the first kept unit, -1 when none */
     bool overflow;  /**< more than AU_MAX_NALS: copy_au rescans the packet */
 };
+
+/** NAL type of a slice, -1 for anything else. */
+static int vcl_type(const struct ls_remux_video *v, const struct ls_nal *nal)
+{
+    if (v->codec == LS_CODEC_H265) {
+        int t = ls_h265_nal_type(nal->data, nal->size);
+        return t <= 31 ? t : -1; /* 0..31 are VCL NAL types */
+    }
+    int t = ls_h264_nal_type(nal->data, nal->size);
+    return t >= LS_H264_NAL_SLICE && t <= LS_H264_NAL_IDR ? t : -1;
+}
 
 /** First pass over an access unit: parameter sets, size of what is kept, keyframe. */
 static int scan_au(struct ls_remux_video *v, const struct ls_packet *pkt, struct au_nals *au,
@@ -218,6 +235,7 @@ static int scan_au(struct ls_remux_video *v, const struct ls_packet *pkt, struct
     *key = false;
     au->n = 0;
     au->overflow = false;
+    au->vcl_type = -1;
     while (ls_annexb_next(pkt->data, pkt->size, &pos, &nal)) {
         nals++;
         enum nal_role role = nal_role(v, &nal);
@@ -228,6 +246,8 @@ static int scan_au(struct ls_remux_video *v, const struct ls_packet *pkt, struct
         } else if (role == NAL_KEEP || role == NAL_KEY) {
             *key |= role == NAL_KEY;
             *payload += 4 + nal.size;
+            if (au->vcl_type < 0)
+                au->vcl_type = vcl_type(v, &nal);
             if (au->n < AU_MAX_NALS)
                 au->nal[au->n++] = nal;
             else
@@ -265,14 +285,41 @@ static void copy_au(const struct ls_remux_video *v, const struct ls_packet *pkt,
     }
 }
 
+/* @p ms in the packet's ticks (at least 1). */
+static int64_t ms_to_ticks(double ms, int tb_num, int tb_den)
+{
+    double t = tb_num > 0 && tb_den > 0 ? ms * tb_den / (1000.0 * tb_num) : ms;
+    return t >= 1 && t < 1e15 ? (int64_t)t : 1;
+}
+
+/*
+ * The frame's DTS and composition time (ms). The camera gives the PTS only;
+ * the DTS is derived from the PTS order (reorder.c) and the composition time
+ * is the difference of both in ms, so DTS + CTS is the camera's PTS exactly.
+ */
+static int64_t frame_times(struct ls_remux *r, const struct ls_packet *pkt, int32_t *cts)
+{
+    *cts = 0;
+    if (pkt->pts == LS_TS_NONE)
+        return pkt->dts;
+    double fps = r->info.sps_fps;
+    double period_ms = fps > 0.5 && fps < 1000 ? 1000.0 / fps : 40.0; /* 25 fps if unknown */
+    uint32_t jump_ms = r->s.ts_jump_threshold_ms ? r->s.ts_jump_threshold_ms : 1000;
+    struct ls_reorder_ts t =
+        ls_reorder_push(&r->v.reorder, pkt->pts, ms_to_ticks(period_ms, pkt->tb_num, pkt->tb_den),
+                        ms_to_ticks(jump_ms, pkt->tb_num, pkt->tb_den));
+    int64_t d = ls_ts_ticks_to_ms(t.pts, pkt->tb_num, pkt->tb_den) -
+                ls_ts_ticks_to_ms(t.dts, pkt->tb_num, pkt->tb_den);
+    *cts = d <= 0 ? 0 : d > 0x7fffff ? 0x7fffff : (int32_t)d;
+    return t.dts;
+}
+
 static int write_frame(struct ls_remux *r, const struct ls_packet *pkt, const struct au_nals *au,
                        size_t payload, bool key, bool headers_due)
 {
-    int64_t dts = pkt->dts != LS_TS_NONE ? pkt->dts : pkt->pts;
+    int32_t cts;
+    int64_t dts = frame_times(r, pkt, &cts);
     int64_t out = ls_ts_map(&r->ts, LS_TS_VIDEO, dts, pkt->tb_num, pkt->tb_den);
-    int32_t cts = 0;
-    if (pkt->pts != LS_TS_NONE && pkt->dts != LS_TS_NONE)
-        cts = ls_remux_delta_ms(pkt->pts - pkt->dts, pkt->tb_num, pkt->tb_den);
     if (headers_due) {
         int err = ls_remux_emit_headers(r, out);
         if (err < 0)
@@ -292,6 +339,27 @@ static int write_frame(struct ls_remux *r, const struct ls_packet *pkt, const st
     int err = r->emit(r->opaque, item);
     ls_item_unref(&item);
     return err;
+}
+
+/*
+ * H.265 leading pictures (RASL) of the session's first CRA reference pictures
+ * from before it, which this session never had: decoders discard them, and
+ * their earlier PTS would read as reordering. Later CRAs keep theirs.
+ */
+static bool skip_leading(struct ls_remux_video *v, const struct au_nals *au, bool key)
+{
+    if (v->codec != LS_CODEC_H265)
+        return false;
+    if (!v->key_seen && key) {
+        v->skip_rasl = au->vcl_type == LS_H265_NAL_CRA;
+        return false;
+    }
+    if (!v->skip_rasl)
+        return false;
+    if (au->vcl_type == LS_H265_NAL_RASL_N || au->vcl_type == LS_H265_NAL_RASL_R)
+        return true;
+    v->skip_rasl = false; /* the first picture after the leading ones */
+    return false;
 }
 
 int ls_remux_video(struct ls_remux *r, const struct ls_packet *pkt)
@@ -328,6 +396,10 @@ int ls_remux_video(struct ls_remux *r, const struct ls_packet *pkt)
     /* Headers go out before the first frame, and again when audio changed. */
     if (!r->headers_emitted || ls_remux_audio_header_due(r))
         headers_due = true;
+    if (skip_leading(v, &au, key)) {
+        r->info.dropped_no_key++;
+        return 0;
+    }
     v->key_seen = true;
     return write_frame(r, pkt, &au, payload, key, headers_due);
 }

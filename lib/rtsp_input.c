@@ -3,12 +3,17 @@
  *
  * RTSP input through libavformat.
  *
- * Two choices matter here. First, avformat_find_stream_info() is never
+ * Three choices matter here. First, avformat_find_stream_info() is never
  * called: it waits more than a second after the first keyframe, and the SDP
  * already gives codecs (plus parameter sets when the camera sends them; the
  * remuxer takes missing ones in-band). Second, every blocking call runs under
  * an AVIOInterruptCB with a deadline, so a blackholed camera cannot hold the
  * relay thread, and ls_relay_stop() is obeyed within FFmpeg's 100 ms polling.
+ * Third, libavformat's parsers and timestamp guessing are off (NOPARSE,
+ * NOFILLIN): video arrives one RTP payload at a time with its RTP time, and
+ * access_unit.c joins the payloads into access units. Every access unit,
+ * the first included, keeps the camera's presentation time, and no DTS is
+ * invented here: the remuxer derives it (reorder.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +21,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/dict.h>
 
+#include "lib/access_unit.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/rtsp_input.h"
@@ -23,9 +29,11 @@
 struct ls_input {
     AVFormatContext *fmt;
     AVPacket *pkt;
+    struct ls_au_assembler au;
     int video_idx;
     int audio_idx;
     atomic_bool *stop;
+    const struct ls_log_ctx *log;
     int64_t deadline_us; /**< written and read on the relay thread only */
     bool timed_out;
     uint32_t stall_timeout_ms;
@@ -115,11 +123,13 @@ int ls_input_open(struct ls_input **out, const struct ls_input_settings *s)
     if (!in)
         return -ENOMEM;
     in->stop = s->stop;
+    in->log = s->log;
     in->stall_timeout_ms = s->stall_timeout_ms;
     in->pkt = av_packet_alloc();
     in->fmt = avformat_alloc_context();
     if (!in->pkt || !in->fmt || set_options(&opts, s) < 0)
         goto fail;
+    in->fmt->flags |= AVFMT_FLAG_NOPARSE | AVFMT_FLAG_NOFILLIN;
     in->fmt->interrupt_callback.callback = interrupt_cb;
     in->fmt->interrupt_callback.opaque = in;
     in->deadline_us = ls_now_us() + (int64_t)s->connect_timeout_ms * 1000;
@@ -130,6 +140,8 @@ int ls_input_open(struct ls_input **out, const struct ls_input_settings *s)
         goto fail;
     }
     pick_streams(in);
+    if (in->video_idx >= 0)
+        ls_au_init(&in->au, codec_of(in->fmt->streams[in->video_idx]->codecpar->codec_id));
     if (in->video_idx < 0 && in->audio_idx < 0) {
         err = -ENOTSUP;
         goto fail;
@@ -153,6 +165,7 @@ void ls_input_close(struct ls_input **inp)
     in->timed_out = false;
     avformat_close_input(&in->fmt);
     av_packet_free(&in->pkt);
+    ls_au_finish(&in->au);
     free(in);
     *inp = NULL;
 }
@@ -178,10 +191,32 @@ void ls_input_streams(const struct ls_input *in, struct ls_stream_info *video,
         fill_info(in->fmt->streams[in->audio_idx], audio);
 }
 
+/* A video payload into the access unit being built. @return 1 when @p pkt holds a whole
+ * access unit, 0 to read on, or -ENOMEM. */
+static int video_payload(struct ls_input *in, const AVStream *st, struct ls_packet *pkt)
+{
+    struct ls_au au;
+    int ret = ls_au_push(&in->au, in->pkt->data, (size_t)in->pkt->size, in->pkt->pts, &au);
+    if (ret == -EMSGSIZE)
+        ls_log_warn(in->log, "video access unit over %u bytes dropped", LS_AU_MAX_BYTES);
+    if (ret != 1)
+        return ret == -ENOMEM ? ret : 0;
+    *pkt = (struct ls_packet){
+        .codec = in->au.codec,
+        .data = au.data,
+        .size = au.size,
+        .pts = au.pts,
+        .dts = INT64_MIN,
+        .tb_num = st->time_base.num,
+        .tb_den = st->time_base.den,
+    };
+    return 1;
+}
+
 int ls_input_read(struct ls_input *in, struct ls_packet *pkt, bool *is_video)
 {
     /* The deadline passed during the last read, yet FFmpeg returned a packet (on an error it
-     * flushes its parsers and returns what they held): the stall is already detected. */
+     * flushes what it held): the stall is already detected. */
     if (in->timed_out)
         return -ETIMEDOUT;
     in->deadline_us = ls_now_us() + (int64_t)in->stall_timeout_ms * 1000;
@@ -197,6 +232,14 @@ int ls_input_read(struct ls_input *in, struct ls_packet *pkt, bool *is_video)
             continue;
         const AVStream *st = in->fmt->streams[idx];
         *is_video = idx == in->video_idx;
+        if (*is_video) {
+            err = video_payload(in, st, pkt);
+            if (err < 0)
+                return err;
+            if (err == 0)
+                continue;
+            return 0;
+        }
         *pkt = (struct ls_packet){
             .codec = codec_of(st->codecpar->codec_id),
             .data = in->pkt->data,

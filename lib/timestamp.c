@@ -68,8 +68,12 @@ static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
 /* floor(ticks * num / den) in ms, saturated to ±TS_IN_LIMIT, with no
  * intermediate overflow: num * 1000 < 2^41 and the remainder term is split
  * so that each product stays below 2^62. */
-static int64_t ticks_to_ms(int64_t ticks, int num, int den)
+int64_t ls_ts_ticks_to_ms(int64_t ticks, int num, int den)
 {
+    if (num <= 0 || den <= 0) {
+        num = 1;
+        den = 1000;
+    }
     int64_t mul = (int64_t)num * 1000;
     int64_t q = ticks / den, r = ticks % den;
     if (r < 0) {
@@ -159,7 +163,7 @@ static int wrap_dir(const struct ls_ts *ts, int64_t last, int64_t raw, int num, 
     int64_t m = (int64_t)(((uint64_t)raw - (uint64_t)last) & 0xffffffffu);
     if (m >= TS_WRAP / 2)
         m -= TS_WRAP; /* the step modulo 2^32, in [-2^31, 2^31) */
-    if (ticks_to_ms(m < 0 ? -m : m, num, den) > threshold(ts))
+    if (ls_ts_ticks_to_ms(m < 0 ? -m : m, num, den) > threshold(ts))
         return 0;
     if (raw < last && (uint64_t)last - (uint64_t)raw == (uint64_t)(TS_WRAP - m))
         return 1;
@@ -325,7 +329,7 @@ int64_t ls_ts_map(struct ls_ts *ts, enum ls_ts_stream s, int64_t dts, int tb_num
     int64_t in = 0;
     struct ts_place p;
     if (have_in) {
-        in = ticks_to_ms(unwrap(ts, st, dts, tb_num, tb_den), tb_num, tb_den);
+        in = ls_ts_ticks_to_ms(unwrap(ts, st, dts, tb_num, tb_den), tb_num, tb_den);
         p = place_real(ts, s, in);
     } else {
         p = place_missing(ts, s);

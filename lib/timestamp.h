@@ -68,6 +68,14 @@ void ls_ts_init(struct ls_ts *ts, uint32_t jump_threshold_ms);
 int64_t ls_ts_map(struct ls_ts *ts, enum ls_ts_stream s, int64_t dts, int tb_num, int tb_den);
 
 /**
+ * Ticks of @p tb_num / @p tb_den s to ms, rounded down, saturated to about ±2^52 ms, the
+ * way ls_ts_map() converts (a time base of 0 or less is taken as 1/1000 s). The composition
+ * time of a frame is the difference of its PTS and DTS converted this way, so that
+ * DTS + composition time is exactly its PTS in ms.
+ */
+int64_t ls_ts_ticks_to_ms(int64_t ticks, int tb_num, int tb_den);
+
+/**
  * The input reconnected: its next timestamps have a new origin. The next
  * packet of each stream continues just after that stream's last output
  * (counted once in repairs.reconnect).

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "lib/flv.h"
+#include "lib/h265.h"
 #include "lib/remux.h"
 #include "lib/timestamp.h"
 #include "tests/unit/test.h"
@@ -201,7 +202,11 @@ static void test_hevc(void)
 {
     static const uint8_t enhanced[] = {0x90, 'h', 'v', 'c', '1'};
     static const uint8_t codec12[] = {0x1c, 0x00, 0x00, 0x00, 0x00};
-    run_hevc(LS_HEVC_ENHANCED, enhanced, 0x93); /* cts 0: CodedFramesX */
+    /* The SPS declares a reorder depth, so the keyframe is presented that many frames
+     * after its DTS: CodedFrames with a composition time (CodedFramesX only when it is 0). */
+    struct ls_h265_sps sps;
+    CHECK_EQ_INT(ls_h265_parse_sps(h265_sps, sizeof(h265_sps), &sps), 0);
+    run_hevc(LS_HEVC_ENHANCED, enhanced, sps.max_num_reorder ? 0x91 : 0x93);
     run_hevc(LS_HEVC_CODEC12, codec12, 0x1c);
 }
 
