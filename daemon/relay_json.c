@@ -28,10 +28,11 @@ char *lsd_flv_url(const char *base, const char *id)
 
 static json_t *repairs_json(const struct ls_ts_repairs *t)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "backward", (json_int_t)t->backward,
-                     "jump", (json_int_t)t->jump, "equal", (json_int_t)t->equal,
-                     "wrap", (json_int_t)t->wrap, "missing", (json_int_t)t->missing,
-                     "reconnect", (json_int_t)t->reconnect);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "backward",
+                     (json_int_t)t->backward, "jump", (json_int_t)t->jump, "equal",
+                     (json_int_t)t->equal, "wrap", (json_int_t)t->wrap, "missing",
+                     (json_int_t)t->missing, "reconnect", (json_int_t)t->reconnect, "reorder",
+                     (json_int_t)t->reorder, "interleave", (json_int_t)t->interleave);
 }
 
 static json_t *stats_json(const struct ls_relay_stats *st)

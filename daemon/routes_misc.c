@@ -109,7 +109,8 @@ static void relay_metrics(struct evbuffer *b, struct lsd_server *s)
             uint64_t n;
         } rep[] = {{"backward", st.repairs.backward}, {"jump", st.repairs.jump},
                    {"equal", st.repairs.equal},       {"wrap", st.repairs.wrap},
-                   {"missing", st.repairs.missing},   {"reconnect", st.repairs.reconnect}};
+                   {"missing", st.repairs.missing},   {"reconnect", st.repairs.reconnect},
+                   {"reorder", st.repairs.reorder},   {"interleave", st.repairs.interleave}};
         for (size_t i = 0; i < sizeof(rep) / sizeof(rep[0]); i++)
             out(b, "lightstream_relay_ts_repairs_total{relay=\"%s\",kind=\"%s\"} %llu\n", id,
                 rep[i].kind, (unsigned long long)rep[i].n);

@@ -27,6 +27,7 @@ void ls_relay_default_settings(struct ls_relay_settings *s)
         .ts_jump_threshold_ms = 1000,
         .gop_cache_max_bytes = 16u << 20,
         .logger = {.level = LS_LOG_INFO},
+        .interleave = true,
     };
 }
 

@@ -134,7 +134,6 @@ static void count_out(struct ls_relay *r, const struct ls_item *item)
 int ls_relay_fan_out(void *opaque, struct ls_item *item)
 {
     struct ls_relay *r = opaque;
-    item->recv_us = r->pkt_recv_us;
     pthread_mutex_lock(&r->fan_lock);
     if (item->kind == LS_ITEM_METADATA) {
         const struct ls_remux_info *info = ls_remux_get_info(r->remux);

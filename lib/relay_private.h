@@ -19,6 +19,7 @@
 
 #include "lightstream/relay.h"
 #include "lib/gop_cache.h"
+#include "lib/interleave.h"
 #include "lib/log.h"
 #include "lib/meter.h"
 #include "lib/output.h"
@@ -54,6 +55,7 @@ struct ls_relay {
     bool ever_streamed;
 
     struct ls_remux *remux; /**< relay thread only while running */
+    struct ls_interleave il; /**< between the remuxer and the fan-out (relay thread) */
     int64_t pkt_recv_us;    /**< when the packet being remuxed was read (relay thread) */
     int64_t session_start_ms; /**< when the current connection attempt began (relay thread) */
 };

@@ -80,6 +80,7 @@ static void publish_codecs(struct ls_relay *r)
 static void account(struct ls_relay *r, const struct ls_packet *pkt, bool is_video)
 {
     struct ls_ts_repairs repairs = ls_remux_get_repairs(r->remux);
+    repairs.interleave = r->il.moved;
     pthread_mutex_lock(&r->stats_lock);
     r->st.bytes_in += pkt->size;
     if (is_video)
@@ -89,6 +90,14 @@ static void account(struct ls_relay *r, const struct ls_packet *pkt, bool is_vid
     r->st.repairs = repairs;
     ls_meter_add(&r->meter, ls_now_ms(), pkt->size, is_video);
     pthread_mutex_unlock(&r->stats_lock);
+}
+
+/** The remuxer's output: stamped with its packet's arrival, then put in timestamp order. */
+static int take_item(void *opaque, struct ls_item *item)
+{
+    struct ls_relay *r = opaque;
+    item->recv_us = r->pkt_recv_us;
+    return ls_interleave_push(&r->il, item);
 }
 
 /** One connection to the camera, until it fails or we stop. @return why it ended. */
@@ -113,6 +122,9 @@ static int session(struct ls_relay *r, struct ls_backoff *bo)
     struct ls_stream_info video, audio;
     ls_input_streams(in, &video, &audio);
     ls_remux_begin(r->remux, &video, &audio);
+    const struct ls_remux_info *info = ls_remux_get_info(r->remux);
+    ls_interleave_begin(&r->il, info->video_codec != LS_CODEC_NONE,
+                        info->audio_codec != LS_CODEC_NONE && !info->audio_dropped);
     bool streaming = false;
     for (;;) {
         struct ls_packet pkt;
@@ -132,6 +144,11 @@ static int session(struct ls_relay *r, struct ls_backoff *bo)
         if (ls_remux_take_changed(r->remux))
             publish_codecs(r);
     }
+    /* What waited for the other stream goes out now: the next session's timeline is
+     * spliced after it. */
+    int flushed = ls_interleave_flush(&r->il);
+    if (flushed == -ENOMEM && err != -ECANCELED)
+        err = flushed;
     ls_input_close(&in);
     return err;
 }
@@ -158,7 +175,8 @@ void *ls_relay_thread_main(void *arg)
         .hevc = r->s.hevc,
         .ts_jump_threshold_ms = r->s.ts_jump_threshold_ms,
     };
-    int err = ls_remux_create(&r->remux, &rs, ls_relay_fan_out, r);
+    ls_interleave_init(&r->il, r->s.interleave, ls_relay_fan_out, r);
+    int err = ls_remux_create(&r->remux, &rs, take_item, r);
     if (err < 0) {
         record_error(r, err);
         set_state(r, LS_STATE_FAILED);
@@ -185,5 +203,6 @@ void *ls_relay_thread_main(void *arg)
     pthread_mutex_lock(&r->fan_lock);
     ls_remux_destroy(&r->remux);
     pthread_mutex_unlock(&r->fan_lock);
+    ls_interleave_finish(&r->il);
     return NULL;
 }

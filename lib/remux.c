@@ -155,11 +155,17 @@ const struct ls_remux_info *ls_remux_get_info(const struct ls_remux *r)
 
 struct ls_ts_repairs ls_remux_get_repairs(const struct ls_remux *r)
 {
-    return r->ts.repairs;
+    struct ls_ts_repairs rep = r->ts.repairs;
+    rep.reorder = r->v.reorder.moved;
+    return rep;
 }
 
 bool ls_remux_take_changed(struct ls_remux *r)
 {
+    /* Video's size and profile come from its SPS: until it is known there is nothing to
+     * report but a placeholder, so the change waits for it. */
+    if (r->v.codec != LS_CODEC_NONE && !r->v.record)
+        return false;
     bool changed = r->changed;
     r->changed = false;
     return changed;

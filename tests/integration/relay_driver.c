@@ -9,7 +9,7 @@
  *   relay_driver --input URL [--transport tcp|udp|http|auto] [--audio all|aac|none]
  *     [--hevc enhanced|codec12] [--connect-ms N] [--stall-ms N] [--retry-ms N]
  *     [--output URL|PATH]... [--sub-file PATH] [--sub-stuck] [--queue-bytes N]
- *     [--duration S] [--interval-ms N]
+ *     [--duration S] [--interval-ms N] [--no-interleave]
  *     [--late-ms N [--late-output URL|PATH]... [--late-sub-file PATH]]
  *     [--remove-at ID:MS]...
  *
@@ -100,10 +100,11 @@ static int sub_stuck(void *cookie, const uint8_t *data, size_t size, unsigned fl
 static void print_repairs(const struct ls_ts_repairs *r)
 {
     printf("\"repairs\":{\"backward\":%llu,\"jump\":%llu,\"equal\":%llu,\"wrap\":%llu,"
-           "\"missing\":%llu,\"reconnect\":%llu}",
+           "\"missing\":%llu,\"reconnect\":%llu,\"reorder\":%llu,\"interleave\":%llu}",
            (unsigned long long)r->backward, (unsigned long long)r->jump,
            (unsigned long long)r->equal, (unsigned long long)r->wrap,
-           (unsigned long long)r->missing, (unsigned long long)r->reconnect);
+           (unsigned long long)r->missing, (unsigned long long)r->reconnect,
+           (unsigned long long)r->reorder, (unsigned long long)r->interleave);
 }
 
 static void print_output(const struct ls_output_stats *o)
@@ -183,7 +184,7 @@ int main(int argc, char **argv)
         {"sub-stuck", 0, NULL, 'x'}, {"queue-bytes", 1, NULL, 'q'}, {"duration", 1, NULL, 'd'},
         {"interval-ms", 1, NULL, 'n'}, {"late-ms", 1, NULL, 'L'},
         {"late-output", 1, NULL, 'O'}, {"late-sub-file", 1, NULL, 'F'},
-        {"remove-at", 1, NULL, 'R'}, {NULL, 0, NULL, 0},
+        {"remove-at", 1, NULL, 'R'}, {"no-interleave", 0, NULL, 'I'}, {NULL, 0, NULL, 0},
     };
     struct ls_relay_settings s;
     ls_relay_default_settings(&s);
@@ -213,6 +214,7 @@ int main(int argc, char **argv)
         case 'o': if (n_outputs < 16) outputs[n_outputs++] = optarg; break;
         case 'f': sub_file = optarg; break;
         case 'x': stuck = 1; break;
+        case 'I': s.interleave = false; break;
         case 'q': os.queue_max_bytes = (uint32_t)atoi(optarg); break;
         case 'd': duration = atof(optarg); break;
         case 'n': interval_ms = atof(optarg); break;
