@@ -5,8 +5,8 @@
  * a FIFO of held tags; the tag with the smallest timestamp at the heads goes
  * out once nothing of the other stream can come before it: the other stream
  * has a tag held, or already went past it, or is absent, or is late by more
- * than the bound — one frame of the slower stream, measured as how far the
- * holding stream has run ahead of the tag.
+ * than the bound (ls_interleave_bound()), measured as how far the holding
+ * stream has run ahead of the tag.
  */
 #include <string.h>
 
@@ -17,6 +17,7 @@
 #define DEFAULT_VIDEO_STEP 40 /* 25 fps */
 #define DEFAULT_AUDIO_STEP 21 /* AAC at 48 kHz */
 #define MAX_STEP 1000         /* a slower stream than 1 frame/s waits no longer than that */
+#define BOUND_SLACK_MS 10
 
 static void init_queue(struct ls_interleave_queue *q, int64_t step)
 {
@@ -93,6 +94,15 @@ static int earliest(const struct ls_interleave *il)
     return a->dts_ms < v->dts_ms ? AUDIO : VIDEO;
 }
 
+int64_t ls_interleave_bound(const struct ls_interleave *il)
+{
+    int64_t v = il->q[VIDEO].step, a = il->q[AUDIO].step;
+    /* One frame of the slower stream is the wait itself; a video frame is complete only
+     * when the next one starts, so it arrives up to one more frame late: one frame of the
+     * faster stream and a little jitter more, or audio would routinely overtake it. */
+    return v + a + BOUND_SLACK_MS;
+}
+
 /* Can the head of stream @p s go out, or may the other stream still come before it? */
 static bool due(const struct ls_interleave *il, int s, const struct ls_item *head)
 {
@@ -101,8 +111,7 @@ static bool due(const struct ls_interleave *il, int s, const struct ls_item *hea
         return true;
     if (o->seen && o->newest >= head->dts_ms)
         return true;
-    int64_t bound = q->step > o->step ? q->step : o->step;
-    return q->newest - head->dts_ms > bound;
+    return q->newest - head->dts_ms > ls_interleave_bound(il);
 }
 
 static int release(struct ls_interleave *il, bool all)

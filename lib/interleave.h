@@ -5,9 +5,10 @@
  * their own rhythm (a video frame is complete only when the next one starts;
  * audio comes in bursts), but FLV readers and RTMP servers expect the tags of
  * the whole stream in non-decreasing timestamp order. This holds each tag
- * until the other stream has reached its timestamp, for at most one frame of
- * the slower stream (counted in the holding stream's own time, so a stream
- * that goes silent holds nothing back for long). A tag that comes after the
+ * until the other stream has reached its timestamp: normally one frame of the
+ * slower stream (a video frame is complete when the next one starts), at
+ * most one frame of each stream plus 10 ms (counted in the holding stream's
+ * own time, so a stream that goes silent holds nothing back for long). A tag that comes after the
  * other stream already passed its time is moved up to the last timestamp
  * sent (counted). Headers (metadata, sequence headers) are never overtaken:
  * everything held goes out before them. Pure: no I/O, no threads.
@@ -60,6 +61,12 @@ void ls_interleave_begin(struct ls_interleave *il, bool video, bool audio);
  * @return 0, or the first error of the emit callback (the tags are sent anyway).
  */
 int ls_interleave_push(struct ls_interleave *il, struct ls_item *item);
+
+/**
+ * How far (ms, in its own stream's time) a tag may wait for the other stream: one frame of
+ * each stream plus 10 ms, from the typical steps seen (40 and 21 ms until then).
+ */
+int64_t ls_interleave_bound(const struct ls_interleave *il);
 
 /** Send everything held, in timestamp order (end of a session). */
 int ls_interleave_flush(struct ls_interleave *il);
