@@ -233,7 +233,8 @@ class Endpoints(ApiCase):
         for k in ("bitrate_kbps", "bytes_in", "video_frames_in", "audio_frames_in", "reconnects", "uptime_ms",
                   "keyframe_interval_ms", "first_packet_ms", "first_keyframe_ms", "fps", "repairs", "last_error"):
             self.assertIn(k, s)
-        self.assertEqual(set(s["repairs"]), {"backward", "jump", "equal", "wrap", "missing", "reconnect"})
+        self.assertEqual(set(s["repairs"]), {"backward", "jump", "equal", "wrap", "missing", "reconnect",
+                                              "reorder", "interleave"})
         self.assertFlvPlays(d.url("/live/cam.with_id-1.flv"))
         r2 = wait_relay(d, "cam.with_id-1", lambda x: x["stats"]["video_frames_in"] > s["video_frames_in"])
         self.assertGreater(r2["stats"]["bytes_in"], s["bytes_in"], "live stats move")

@@ -249,7 +249,8 @@ class Metrics(ApiCase):
         self.assertEqual(one(s1, "lightstream_relay_viewers", relay="m2"), 0)
         self.assertEqual(one(s1, "lightstream_relay_reconnects_total", relay="m1"), 0)
         kinds = {ls.get("kind") for ls, _ in pick(s1, "lightstream_relay_ts_repairs_total", relay="m1")}
-        self.assertTrue(kinds >= {"backward", "jump", "equal", "wrap", "missing", "reconnect"}, kinds)
+        self.assertTrue(kinds >= {"backward", "jump", "equal", "wrap", "missing", "reconnect",
+                                  "reorder", "interleave"}, kinds)
         self.assertGreater(one(s1, "lightstream_output_bytes_total", relay="m1", output=oid), 0)
         for (name, ls), value in s1.items():
             self.assertGreaterEqual(value, 0, "%s%s" % (name, dict(ls)))
