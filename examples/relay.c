@@ -45,7 +45,8 @@ static void print_stats(struct ls_relay *relay)
            ls_state_name(st.state), st.video_codec[0] ? st.video_codec : "-", st.width,
            st.height, st.fps, st.bitrate_kbps, st.audio_codec[0] ? st.audio_codec : "no audio",
            (unsigned long long)(st.repairs.backward + st.repairs.jump + st.repairs.equal +
-                                st.repairs.wrap + st.repairs.missing),
+                                st.repairs.wrap + st.repairs.missing + st.repairs.reorder +
+                                st.repairs.interleave),
            st.reconnects);
     for (size_t i = 0; i < n && i < 16; i++)
         printf(" | #%d %s %u kbit/s", out[i].id, ls_state_name(out[i].state),
