@@ -155,6 +155,23 @@ static void grow(struct ls_reorder *ro, int depth, int64_t step)
     ro->depth = depth;
 }
 
+/*
+ * A step back onto a presentation time already used (within half a frame) is a
+ * timestamp glitch, not reordering: a B-frame fills a gap no frame has shown
+ * yet. Counting glitches as reordering would give the stream a composition
+ * delay for good.
+ */
+static bool seen_before(const struct ls_reorder *ro, int64_t pts, int64_t step)
+{
+    int64_t tol = step / 2;
+    for (int i = 0; i < ro->nhist; i++) {
+        int64_t h = ro->hist[i];
+        if (pts >= sat_add(h, -tol) && pts <= sat_add(h, tol))
+            return true;
+    }
+    return false;
+}
+
 static bool discontinuity(const struct ls_reorder *ro, int64_t pts, int64_t jump, int64_t step)
 {
     /* B-frames come up to depth + 1 steps before the newest PTS: never a discontinuity. */
@@ -168,7 +185,8 @@ struct ls_reorder_ts ls_reorder_push(struct ls_reorder *ro, int64_t pts, int64_t
                                      int64_t jump_ticks)
 {
     int64_t step = frame_ticks > 0 ? frame_ticks : ro->step > 0 ? ro->step : 1;
-    bool fresh = !ro->started || discontinuity(ro, pts, jump_ticks, step);
+    bool fresh = !ro->started || discontinuity(ro, pts, jump_ticks, step) ||
+                 (pts < ro->max_pts && seen_before(ro, pts, step));
     if (fresh) {
         start(ro, pts, step);
     } else {

@@ -70,7 +70,9 @@ void ls_reorder_restart(struct ls_reorder *ro);
  * @param frame_ticks the nominal frame period in ticks (from the SPS), 0 if unknown:
  *                    only the first frames of a timeline with B-frames use it
  * @param jump_ticks  a PTS this far outside the recent ones is a discontinuity: the
- *                    timeline restarts there (the caller's timestamp repair splices it)
+ *                    timeline restarts there (the caller's timestamp repair splices it);
+ *                    so does a step back onto a PTS already seen (within half a frame),
+ *                    a glitch rather than reordering
  * @return the frame's DTS and PTS: the DTS strictly above the previous one of the
  *         same timeline, the PTS never below the DTS (moved up only when the depth
  *         had to be learnt late, counted in @c moved)
