@@ -48,14 +48,16 @@ static size_t start_code(const uint8_t *d, size_t n)
     return 0;
 }
 
-/* H.264 7.4.1.2.3: what may open an access unit; a slice with first_mb_in_slice 0
- * (ue(v) 0 is a single 1 bit) opens a picture. */
+/* H.264 7.4.1.2.3: a slice with first_mb_in_slice 0 (ue(v) 0 is a single 1 bit) opens a
+ * picture, and so do an AUD and parameter sets after a slice. SEI may open one too, but
+ * cameras also send SEI after the slices of their picture: with the same timestamp it
+ * stays with that picture. */
 static enum first_nal h264_kind(const uint8_t *nal, size_t n)
 {
     int type = nal[0] & 0x1f;
     if (type >= 1 && type <= 5)
         return n >= 2 && (nal[1] & 0x80) ? NAL_SLICE_FIRST : NAL_SLICE_NEXT;
-    if ((type >= 6 && type <= 9) || (type >= 14 && type <= 18))
+    if (type >= 7 && type <= 9) /* SPS, PPS, AUD */
         return NAL_AU_START;
     return NAL_OTHER;
 }
@@ -68,8 +70,7 @@ static enum first_nal h265_kind(const uint8_t *nal, size_t n)
     int type = (nal[0] >> 1) & 0x3f;
     if (type <= 31)
         return n >= 3 && (nal[2] & 0x80) ? NAL_SLICE_FIRST : NAL_SLICE_NEXT;
-    if ((type >= 32 && type <= 35) || type == 39 || (type >= 41 && type <= 44) ||
-        (type >= 48 && type <= 55))
+    if (type >= 32 && type <= 35) /* VPS, SPS, PPS, AUD */
         return NAL_AU_START;
     return NAL_OTHER;
 }

@@ -6,7 +6,7 @@
  * FU fragments after the first without a start code), each with the RTP
  * timestamp of its access unit. This joins them into whole access units:
  * a unit ends when the timestamp changes, or when a packet opens a new
- * picture (a first slice, or an AUD/parameter set/SEI after a slice), so two
+ * picture (a first slice, or an AUD/parameter set after a slice), so two
  * frames with the same timestamp stay two frames. Pure: no I/O.
  *
  * Why not libavformat's parser: it drops the timestamp of the first access

@@ -383,8 +383,8 @@ int ls_remux_video(struct ls_remux *r, const struct ls_packet *pkt)
             return err;
         headers_due = err > 0;
     }
-    if (payload == 0)
-        return 0; /* parameter sets only */
+    if (payload == 0 || au.vcl_type < 0)
+        return 0; /* parameter sets only, or an SEI sent on its own: no picture */
     if (!v->record) {
         r->info.dropped_no_params++;
         return 0;
