@@ -151,6 +151,11 @@ static void scenarios(const struct nals *c)
     /* Extreme timestamps are plain values. */
     expect(c->codec, (struct pk[]){{c->idr, 4, INT64_MIN + 1, 1}, {c->first, 4, INT64_MAX, 1},
                                    {c->first, 4, -1, 1}, {NULL}}, __LINE__);
+    /* An aggregate that ends with the slice: the next picture's first slice, same
+     * timestamp, still opens a new unit (the slice is inside, not first). */
+    char stap_idr[64];
+    snprintf(stap_idr, sizeof(stap_idr), "%s00000001%s00000001%s", c->sps, c->pps, c->idr);
+    expect(c->codec, (struct pk[]){{stap_idr, 4, 7, 1}, {c->first, 4, 7, 1}, {NULL}}, __LINE__);
 }
 
 /* A unit past LS_AU_MAX_BYTES is dropped with -EMSGSIZE when it closes; the next is whole. */
