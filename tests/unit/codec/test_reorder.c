@@ -140,7 +140,7 @@ static void test_structures(void)
             int64_t p = periods[pi];
             const int64_t origins[] = {0, 1234567, -987654321, (int64_t)(rnd() >> 2),
                                        -(int64_t)(rnd() >> 2), INT64_MAX - 2 * NF * p,
-                                       INT64_MIN + 4 * p};
+                                       INT64_MIN + 4 * p}; /* declared 4: first DTS INT64_MIN */
             const struct shape *s = &shapes[si];
             for (size_t oi = 0; oi < sizeof(origins) / sizeof(origins[0]); oi++) {
                 int declared[] = {s->depth, -1, s->depth - 1, s->depth + 1};
@@ -156,7 +156,7 @@ static void test_structures(void)
         }
 }
 
-/* Push frames of display indices @p disp (times origin + i * p); @return the outputs. */
+/* Push frames of display indices @p disp (times origin + i * p), outputs in @p out. */
 static void push_all(struct ls_reorder *ro, const int *disp, int n, int64_t origin, int64_t p,
                      struct ls_reorder_ts *out)
 {
