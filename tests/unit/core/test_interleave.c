@@ -1,0 +1,322 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Audio/video interleaving (lib/interleave.c): camera-like arrival patterns
+ * (late video, audio in bursts, a stream stopping or absent, headers in the
+ * middle) checked against the contract — timestamps sent never go back,
+ * per-stream FIFO, every tag exactly once with balanced references, a hold
+ * bounded by one frame of the slower stream, and `moved` counting exactly the
+ * media tags whose timestamp was changed.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "lib/interleave.h"
+#include "tests/unit/test.h"
+
+#define MAXN 2048
+#define BOUND 40 /* one frame of the slower stream: video at 25 fps */
+
+struct world {
+    struct ls_interleave il;
+    struct ls_item *mine[MAXN]; /* every tag pushed, with our own reference */
+    int n;
+    struct ls_item *out[MAXN];  /* every tag sent, in order, with its timestamp then */
+    int64_t out_dts[MAXN];
+    int nout, scanned, fail_at;
+    int ids[2][MAXN], pushed[2], sent[2]; /* per stream: [0] video, [1] audio */
+    int64_t newest[2];
+    bool seen[2], expected[2];
+    int bad_hold;
+};
+static struct world w;
+
+static int id_of(const struct ls_item *it)
+{
+    int32_t id;
+    memcpy(&id, it->body, 4);
+    return id;
+}
+
+static int64_t ts_of(const struct ls_item *it)
+{
+    int64_t ts;
+    memcpy(&ts, it->body + 4, 8);
+    return ts;
+}
+
+static int capture(void *opaque, struct ls_item *item)
+{
+    struct world *x = opaque;
+    if (x->nout < MAXN) {
+        x->out_dts[x->nout] = item->dts_ms;
+        x->out[x->nout++] = ls_item_ref(item);
+    }
+    return x->nout == x->fail_at ? -EIO : 0;
+}
+
+static void begin(bool enabled, bool video, bool audio)
+{
+    memset(&w, 0, sizeof(w));
+    ls_interleave_init(&w.il, enabled, capture, &w);
+    ls_interleave_begin(&w.il, video, audio);
+    w.expected[0] = video;
+    w.expected[1] = audio;
+}
+
+static int stream(const struct ls_item *it)
+{
+    return ls_item_is_header(it) ? -1 : it->kind == LS_ITEM_AUDIO;
+}
+
+/* After each push: what is still held waits for nothing it may not wait for. */
+static void check_hold(void)
+{
+    for (; w.scanned < w.nout; w.scanned++)
+        if (stream(w.out[w.scanned]) >= 0)
+            w.sent[stream(w.out[w.scanned])]++;
+    for (int s = 0; s < 2; s++)
+        for (int k = w.sent[s]; k < w.pushed[s]; k++) {
+            int64_t ts = ts_of(w.mine[w.ids[s][k]]);
+            /* nothing to wait for when the other is absent or already past it */
+            bool other_passed = !w.expected[!s] || (w.seen[!s] && w.newest[!s] >= ts);
+            bool both = w.sent[!s] < w.pushed[!s];
+            if ((w.newest[s] - ts > BOUND || other_passed || both) && !w.bad_hold++)
+                fprintf(stderr, "  held too long: stream %d ts %" PRId64 " (own newest %" PRId64
+                        ", other %" PRId64 "%s)\n", s, ts, w.newest[s], w.newest[!s],
+                        both ? ", both streams held" : "");
+        }
+}
+
+static int push_ret(enum ls_item_kind kind, int64_t ts)
+{
+    struct ls_item *it = ls_item_new(kind, 12);
+    int32_t id = w.n;
+    memcpy(it->body, &id, 4);
+    memcpy(it->body + 4, &ts, 8);
+    it->dts_ms = ts;
+    w.mine[w.n++] = it;
+    int s = stream(it);
+    if (s >= 0) {
+        w.ids[s][w.pushed[s]++] = id;
+        if (!w.seen[s] || ts > w.newest[s])
+            w.newest[s] = ts;
+        w.seen[s] = true;
+    }
+    int ret = ls_interleave_push(&w.il, it);
+    if (w.il.enabled)
+        check_hold();
+    return ret;
+}
+
+static void push(enum ls_item_kind kind, int64_t ts)
+{
+    CHECK_EQ_INT(push_ret(kind, ts), 0);
+}
+
+/* Flush, then the whole-session properties; @return the media tags moved. */
+static int finish(void)
+{
+    CHECK_EQ_INT(ls_interleave_flush(&w.il), 0);
+    CHECK_EQ_INT(w.nout, w.n);
+    CHECK_EQ_INT(w.bad_hold, 0);
+    int pos[MAXN], bad_order = 0, bad_fifo = 0, bad_barrier = 0, bad_up = 0, moved = 0;
+    int last_id[2] = {-1, -1};
+    for (int i = 0; i < w.n; i++)
+        pos[i] = -1;
+    for (int k = 0; k < w.nout; k++) {
+        const struct ls_item *it = w.out[k];
+        int id = id_of(it), s = stream(it);
+        CHECK(id >= 0 && id < w.n && pos[id] < 0 && it == w.mine[id]); /* once, the same tag */
+        pos[id] = k;
+        bad_order += k && w.out_dts[k] < w.out_dts[k - 1];
+        bad_up += w.out_dts[k] < ts_of(it);
+        moved += s >= 0 && w.out_dts[k] != ts_of(it);
+        if (s >= 0) {
+            bad_fifo += id < last_id[s];
+            last_id[s] = id;
+        }
+    }
+    for (int h = 0; h < w.n; h++) /* a header: everything before it out before, the rest after */
+        for (int i = 0; ls_item_is_header(w.mine[h]) && i < w.n; i++)
+            bad_barrier += (i < h) != (pos[i] < pos[h]) && i != h;
+    CHECK_EQ_INT(bad_order, 0);
+    CHECK_EQ_INT(bad_fifo, 0);
+    CHECK_EQ_INT(bad_barrier, 0);
+    CHECK_EQ_INT(bad_up, 0);
+    CHECK_EQ_INT(w.il.moved, moved);
+    for (int k = 0; k < w.nout; k++)
+        ls_item_unref(&w.out[k]);
+    int bad_refs = 0;
+    for (int i = 0; i < w.n; i++) {
+        bad_refs += atomic_load(&w.mine[i]->refs) != 1; /* only ours is left */
+        ls_item_unref(&w.mine[i]);
+    }
+    CHECK_EQ_INT(bad_refs, 0);
+    ls_interleave_finish(&w.il);
+    return moved;
+}
+
+static uint64_t rng = 0x2545f4914f6cdd1du;
+static int64_t rnd(int64_t n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return n > 0 ? (int64_t)(rng % (uint64_t)n) : 0;
+}
+
+/* A camera session: video at 25 fps arriving v_late (+ up to v_jit) ms after its
+ * time, AAC at 48 kHz (21.33 ms) arriving in bursts every a_burst ms, each stream
+ * between its start and stop, a video sequence header before every header_every-th
+ * frame. */
+struct scen {
+    int64_t ms, v_late, v_jit, a_burst, v_start, v_stop, a_start, a_stop;
+    bool video, audio;
+    int header_every;
+};
+
+struct ev {
+    int64_t wall, ts;
+    int order; /* at the same time of arrival: by timestamp, a header before its frame */
+    enum ls_item_kind kind;
+};
+
+static int by_arrival(const void *a, const void *b)
+{
+    const struct ev *x = a, *y = b;
+    if (x->wall != y->wall)
+        return x->wall < y->wall ? -1 : 1;
+    return x->order - y->order;
+}
+
+static int play(const struct scen *s)
+{
+    static struct ev ev[MAXN];
+    int n = 0;
+    int64_t wall = 0;
+    for (int64_t k = 0; s->video && k * 40 < s->ms && n < MAXN - 2; k++) {
+        int64_t ts = k * 40;
+        if (ts < s->v_start || ts >= s->v_stop)
+            continue;
+        int64_t arrive = ts + s->v_late + rnd(s->v_jit + 1);
+        wall = arrive > wall ? arrive : wall; /* a stream arrives in order */
+        if (s->header_every && k % s->header_every == 0)
+            ev[n++] = (struct ev){wall, ts, (int)ts * 4, LS_ITEM_VIDEO_SEQ};
+        ev[n++] = (struct ev){wall, ts, (int)ts * 4 + 1, LS_ITEM_VIDEO};
+    }
+    for (int64_t k = 0; s->audio && n < MAXN; k++) {
+        int64_t ts = k * 1024 * 1000 / 48000;
+        if (ts >= s->ms)
+            break;
+        if (ts < s->a_start || ts >= s->a_stop)
+            continue;
+        int64_t arrive = s->a_burst ? (ts / s->a_burst + 1) * s->a_burst : ts;
+        ev[n++] = (struct ev){arrive, ts, (int)ts * 4 + 2, LS_ITEM_AUDIO};
+    }
+    qsort(ev, (size_t)n, sizeof(ev[0]), by_arrival);
+    begin(true, s->video, s->audio);
+    push(LS_ITEM_METADATA, 0);
+    for (int i = 0; i < n; i++)
+        push(ev[i].kind, ev[i].ts);
+    return finish();
+}
+
+static void test_patterns(void)
+{
+    const int64_t T = 4000, NEVER = INT64_MAX;
+    /* Video one frame late, audio as it comes: interleaved without moving anything. */
+    CHECK_EQ_INT(play(&(struct scen){T, 40, 0, 0, 0, NEVER, 0, NEVER, true, true, 0}), 0);
+    CHECK_EQ_INT(play(&(struct scen){T, 0, 0, 0, 0, NEVER, 0, NEVER, true, true, 25}), 0);
+    /* Audio in bursts; audio stopping; video stopping; audio starting late. */
+    play(&(struct scen){T, 40, 15, 100, 0, NEVER, 0, NEVER, true, true, 0});
+    play(&(struct scen){T, 40, 0, 64, 0, NEVER, 0, 1500, true, true, 0});
+    play(&(struct scen){T, 40, 0, 0, 0, 2000, 0, NEVER, true, true, 0});
+    play(&(struct scen){T, 40, 10, 50, 0, NEVER, 1500, NEVER, true, true, 0});
+    /* A session without audio: video waits for nothing; audio alone likewise. */
+    CHECK_EQ_INT(play(&(struct scen){T, 80, 30, 0, 0, NEVER, 0, NEVER, true, false, 10}), 0);
+    CHECK_EQ_INT(play(&(struct scen){T, 0, 0, 100, 0, NEVER, 0, NEVER, false, true, 0}), 0);
+    for (int seed = 0; seed < 200; seed++) {
+        struct scen s = {T, rnd(120), rnd(60), rnd(4) ? rnd(200) : 0, rnd(3) ? 0 : rnd(T),
+                         rnd(3) ? NEVER : rnd(T), rnd(3) ? 0 : rnd(T), rnd(3) ? NEVER : rnd(T),
+                         rnd(8) != 0, rnd(8) != 0, rnd(3) ? 0 : 1 + (int)rnd(30)};
+        play(&s);
+    }
+}
+
+/* Disabled: every tag straight through, as it came, untouched. */
+static void test_disabled(void)
+{
+    begin(false, true, true);
+    const int64_t ts[] = {0, 500, 40, 21, 21, 10, 80, 5};
+    for (int i = 0; i < 8; i++)
+        push(i % 3 == 0 ? LS_ITEM_VIDEO : i == 5 ? LS_ITEM_AUDIO_SEQ : LS_ITEM_AUDIO, ts[i]);
+    CHECK_EQ_INT(w.nout, 8);
+    for (int i = 0; i < w.nout; i++)
+        CHECK(w.out[i] == w.mine[i] && w.out_dts[i] == ts[i]);
+    CHECK_EQ_INT(w.il.moved, 0);
+    ls_interleave_finish(&w.il);
+    for (int i = 0; i < w.n; i++) {
+        ls_item_unref(&w.out[i]);
+        CHECK_EQ_INT(atomic_load(&w.mine[i]->refs), 1);
+        ls_item_unref(&w.mine[i]);
+    }
+}
+
+/* A late tag is moved up and counted; a header below the last sent moved up, not counted. */
+static void test_late(void)
+{
+    begin(true, true, true);
+    const int64_t audio[] = {0, 21, 42, 64, 85};
+    for (int i = 0; i < 5; i++)
+        push(LS_ITEM_AUDIO, audio[i]); /* no video yet: up to 42 waited over one frame */
+    CHECK_EQ_INT(w.nout, 3);
+    push(LS_ITEM_VIDEO, 30); /* after 42 went out: moved */
+    CHECK_EQ_INT(w.il.moved, 1);
+    CHECK_EQ_INT(w.out_dts[w.nout - 1], 42);
+    push(LS_ITEM_VIDEO, 70); /* 64, then 70, in order */
+    CHECK_EQ_INT(w.nout, 6);
+    push(LS_ITEM_VIDEO_SEQ, 10); /* 85 first, then the header at 85 */
+    CHECK_EQ_INT(w.il.moved, 1);
+    CHECK_EQ_INT(w.nout, 8);
+    CHECK_EQ_INT(w.out_dts[w.nout - 1], 85);
+    CHECK_EQ_INT(finish(), 1);
+}
+
+/* A stream that never comes: the other holds at most LS_INTERLEAVE_MAX tags (equal
+ * timestamps never pass the bound in time), the oldest going out first. */
+static void test_full(void)
+{
+    begin(true, true, true);
+    for (int i = 0; i < LS_INTERLEAVE_MAX + 40; i++)
+        push(LS_ITEM_AUDIO, 1000);
+    CHECK_EQ_INT(w.nout, 41);
+    CHECK_EQ_INT(finish(), 0);
+}
+
+/* An emit error is returned by the push that sent the tag; the tags go out anyway. */
+static void test_emit_error(void)
+{
+    begin(true, true, true);
+    w.fail_at = 2;
+    CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 5), 0);
+    CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 26), 0);
+    CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 47), 0);    /* 5 sent */
+    CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 69), -EIO); /* 26 sent, refused */
+    CHECK_EQ_INT(w.nout, 2);
+    CHECK_EQ_INT(push_ret(LS_ITEM_VIDEO, 300), 0);   /* 47, 69 sent */
+    CHECK_EQ_INT(w.nout, 4);
+    w.fail_at = 0;
+    CHECK_EQ_INT(finish(), 0);
+}
+
+int main(void)
+{
+    test_patterns();
+    test_disabled();
+    test_late();
+    test_full();
+    test_emit_error();
+    return test_done("test_interleave");
+}
