@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/access_unit.h"
+#include "lib/bitstream.h"
 
 #define NO_PTS INT64_MIN
 
@@ -83,6 +84,21 @@ static enum first_nal first_kind(const struct ls_au_assembler *a, const uint8_t 
     return a->codec == LS_CODEC_H265 ? h265_kind(d + sc, n - sc) : h264_kind(d + sc, n - sc);
 }
 
+/* An aggregate packet (STAP/AP) that begins with parameter sets may end with a slice. Only
+ * packets that do not begin with one are scanned, and those are small. */
+static bool has_slice(const struct ls_au_assembler *a, const uint8_t *d, size_t n)
+{
+    size_t pos = 0;
+    struct ls_nal nal;
+    while (ls_annexb_next(d, n, &pos, &nal)) {
+        enum first_nal k = a->codec == LS_CODEC_H265 ? h265_kind(nal.data, nal.size)
+                                                     : h264_kind(nal.data, nal.size);
+        if (k == NAL_SLICE_FIRST || k == NAL_SLICE_NEXT)
+            return true;
+    }
+    return false;
+}
+
 static int append(struct ls_au_buf *b, const uint8_t *d, size_t n)
 {
     if (n > LS_AU_MAX_BYTES - b->size)
@@ -123,11 +139,12 @@ int ls_au_push(struct ls_au_assembler *a, const uint8_t *data, size_t size, int6
     bool opens = kind == NAL_SLICE_FIRST || kind == NAL_AU_START;
     bool new_time = pts != NO_PTS && a->pts != NO_PTS && pts != a->pts;
     int ret = 0;
-    if (a->buf[a->cur].size && (new_time || (a->has_vcl && opens)))
+    if ((a->buf[a->cur].size || a->oversized) && (new_time || (a->has_vcl && opens)))
         ret = close_unit(a, out);
     if (a->pts == NO_PTS)
         a->pts = pts;
-    if (kind == NAL_SLICE_FIRST || kind == NAL_SLICE_NEXT)
+    if (kind == NAL_SLICE_FIRST || kind == NAL_SLICE_NEXT ||
+        (kind != NAL_NONE && !a->has_vcl && has_slice(a, data, size)))
         a->has_vcl = true;
     if (!a->oversized) {
         int err = append(&a->buf[a->cur], data, size);

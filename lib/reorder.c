@@ -22,6 +22,15 @@ static int64_t sat_add(int64_t a, int64_t b)
     return a + b;
 }
 
+static int64_t sat_sub(int64_t a, int64_t b)
+{
+    if (b < 0 && a > INT64_MAX + b)
+        return INT64_MAX;
+    if (b > 0 && a < INT64_MIN + b)
+        return INT64_MIN;
+    return a - b;
+}
+
 static int64_t sat_mul(int64_t a, int64_t b)
 {
     if (a != 0 && (b > INT64_MAX / a || b < INT64_MIN / a))
@@ -63,7 +72,7 @@ void ls_reorder_set_declared(struct ls_reorder *ro, int depth)
     /* A declared depth describes the new encoder configuration; a measured one is all
      * there is when the SPS says nothing, so it is kept then. */
     if (ro->declared >= 0)
-        ro->measured = 0;
+        ro->measured = ro->window_max = ro->window_frames = 0;
     int want = wanted(ro);
     if (want < ro->depth) {
         shrink(ro, want);
@@ -108,6 +117,32 @@ static int inversions(const struct ls_reorder *ro, int64_t pts)
     for (int i = 0; i < ro->nhist; i++)
         n += ro->hist[i] > pts;
     return n;
+}
+
+/*
+ * The measured depth is the largest seen over the last LS_REORDER_WINDOW
+ * frames. A real structure shows its depth at every group of pictures and
+ * keeps it; a timestamp glitch (a step back that reads like reordering)
+ * raises it once and it falls back a window later, instead of delaying the
+ * stream's presentation for good.
+ */
+static void measure(struct ls_reorder *ro, int inv)
+{
+    inv = clamp_depth(inv);
+    if (inv > ro->measured)
+        ro->measured = inv;
+    if (inv > ro->window_max)
+        ro->window_max = inv;
+    if (++ro->window_frames < LS_REORDER_WINDOW)
+        return;
+    ro->measured = ro->window_max;
+    ro->window_max = 0;
+    ro->window_frames = 0;
+    int want = wanted(ro);
+    if (want < ro->depth) {
+        shrink(ro, want); /* skips DTS slots: the DTS jumps ahead, never back */
+        ro->depth = want;
+    }
 }
 
 /* A fresh timeline: the frames before this one would have taken the DTS slots
@@ -155,28 +190,12 @@ static void grow(struct ls_reorder *ro, int depth, int64_t step)
     ro->depth = depth;
 }
 
-/*
- * A step back onto a presentation time already used (within half a frame) is a
- * timestamp glitch, not reordering: a B-frame fills a gap no frame has shown
- * yet. Counting glitches as reordering would give the stream a composition
- * delay for good.
- */
-static bool seen_before(const struct ls_reorder *ro, int64_t pts, int64_t step)
-{
-    int64_t tol = step / 2;
-    for (int i = 0; i < ro->nhist; i++) {
-        int64_t h = ro->hist[i];
-        if (pts >= sat_add(h, -tol) && pts <= sat_add(h, tol))
-            return true;
-    }
-    return false;
-}
-
 static bool discontinuity(const struct ls_reorder *ro, int64_t pts, int64_t jump, int64_t step)
 {
-    /* B-frames come up to depth + 1 steps before the newest PTS: never a discontinuity. */
-    int span = (ro->depth > 2 ? ro->depth : 2) + 2;
-    int64_t j = sat_mul(span, step);
+    /* A P-frame comes as many frames ahead of the newest PTS as there are B-frames
+     * before it, and a B-frame as many behind: at low frame rates that is more than the
+     * jump threshold, and must not read as a discontinuity. */
+    int64_t j = sat_mul(LS_REORDER_MAX + 2, step);
     j = jump > j ? jump : j;
     return pts > sat_add(ro->max_pts, j) || pts < sat_add(ro->last_dts, -j);
 }
@@ -185,14 +204,11 @@ struct ls_reorder_ts ls_reorder_push(struct ls_reorder *ro, int64_t pts, int64_t
                                      int64_t jump_ticks)
 {
     int64_t step = frame_ticks > 0 ? frame_ticks : ro->step > 0 ? ro->step : 1;
-    bool fresh = !ro->started || discontinuity(ro, pts, jump_ticks, step) ||
-                 (pts < ro->max_pts && seen_before(ro, pts, step));
+    bool fresh = !ro->started || discontinuity(ro, pts, jump_ticks, step);
     if (fresh) {
         start(ro, pts, step);
     } else {
-        int inv = inversions(ro, pts);
-        if (inv > ro->measured)
-            ro->measured = clamp_depth(inv);
+        measure(ro, inversions(ro, pts));
         int want = wanted(ro);
         if (want > ro->depth) {
             if (ro->measured > ro->depth)
@@ -208,7 +224,7 @@ struct ls_reorder_ts ls_reorder_push(struct ls_reorder *ro, int64_t pts, int64_t
     if (!fresh && out.dts <= ro->last_dts)
         out.dts = sat_add(ro->last_dts, 1); /* the depth was learnt late: squeeze */
     else if (!fresh)
-        ro->step = sat_add(out.dts, -ro->last_dts);
+        ro->step = sat_sub(out.dts, ro->last_dts);
     if (out.pts < out.dts) {
         out.pts = out.dts;
         ro->moved++;

@@ -24,11 +24,15 @@
 #define LS_REORDER_MAX 16
 /** How many recent frames the depth measurement looks back over. */
 #define LS_REORDER_HIST 32
+/** A measured depth not seen again within this many frames falls back (glitches). */
+#define LS_REORDER_WINDOW 1024
 
 struct ls_reorder {
     int depth;                         /**< depth in use (frames) */
     int declared;                      /**< depth the bitstream declares, -1 when it does not */
-    int measured;                      /**< largest depth seen in the PTS order since the SPS */
+    int measured;                      /**< depth seen in the PTS order (see LS_REORDER_WINDOW) */
+    int window_max;                    /**< largest depth seen in the current window */
+    int window_frames;                 /**< frames of the current window */
     int npend;                         /**< entries of pend[] */
     int64_t pend[LS_REORDER_MAX + 1];  /**< pending PTS, ascending */
     int64_t hist[LS_REORDER_HIST];     /**< recent PTS in decode order (ring) */
@@ -70,12 +74,12 @@ void ls_reorder_restart(struct ls_reorder *ro);
  * @param frame_ticks the nominal frame period in ticks (from the SPS), 0 if unknown:
  *                    only the first frames of a timeline with B-frames use it
  * @param jump_ticks  a PTS this far outside the recent ones is a discontinuity: the
- *                    timeline restarts there (the caller's timestamp repair splices it);
- *                    so does a step back onto a PTS already seen (within half a frame),
- *                    a glitch rather than reordering
+ *                    timeline restarts there (the caller's timestamp repair splices it)
  * @return the frame's DTS and PTS: the DTS strictly above the previous one of the
- *         same timeline, the PTS never below the DTS (moved up only when the depth
- *         had to be learnt late, counted in @c moved)
+ *         same timeline, the PTS never below the DTS — moved up (counted in @c moved)
+ *         only when the depth had to be learnt late, or when a timeline begins with
+ *         frames shown before its first frame (leading pictures of an open GOP, a
+ *         restart at a P-frame): those are shown just after the first DTS, in order
  */
 struct ls_reorder_ts ls_reorder_push(struct ls_reorder *ro, int64_t pts, int64_t frame_ticks,
                                      int64_t jump_ticks);

@@ -133,10 +133,11 @@ static void scenarios(const struct nals *c)
     expect(c->codec, (struct pk[]){{stap, 4, 0, 1}, {c->idr, 4, 0, 0}, {c->first, 4, 3600, 1},
                                    {NULL}}, __LINE__);
     /* Two pictures with the same timestamp: split by the first slice of the second,
-     * by an AUD, by a parameter set, by an SEI after a slice. */
+     * by an AUD, by a parameter set; an SEI after a slice stays with that picture
+     * (cameras send SEI after their slices), the next first slice splits. */
     expect(c->codec, (struct pk[]){{c->idr, 4, 5, 1}, {c->first, 4, 5, 1}, {c->aud, 4, 5, 1},
                                    {c->first, 4, 5, 0}, {c->sps, 4, 5, 1}, {c->pps, 4, 5, 0},
-                                   {c->idr, 4, 5, 0}, {c->sei, 3, 5, 1}, {c->first, 3, 5, 0},
+                                   {c->idr, 4, 5, 0}, {c->sei, 3, 5, 0}, {c->first, 3, 5, 1},
                                    {NULL}}, __LINE__);
     /* One picture of several slices, with trailing non-VCL data and a lone start code: one unit. */
     expect(c->codec, (struct pk[]){{c->aud, 4, 9, 1}, {c->sei, 4, 9, 0}, {c->first, 4, 9, 0},

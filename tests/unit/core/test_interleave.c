@@ -16,7 +16,7 @@
 #include "tests/unit/test.h"
 
 #define MAXN 2048
-#define BOUND 40 /* one frame of the slower stream: video at 25 fps */
+/* The hold bound is the library's own (one frame of each stream + 10 ms, from the steps seen). */
 
 struct world {
     struct ls_interleave il;
@@ -82,7 +82,7 @@ static void check_hold(void)
             /* nothing to wait for when the other is absent or already past it */
             bool other_passed = !w.expected[!s] || (w.seen[!s] && w.newest[!s] >= ts);
             bool both = w.sent[!s] < w.pushed[!s];
-            if ((w.newest[s] - ts > BOUND || other_passed || both) && !w.bad_hold++)
+            if ((w.newest[s] - ts > ls_interleave_bound(&w.il) || other_passed || both) && !w.bad_hold++)
                 fprintf(stderr, "  held too long: stream %d ts %" PRId64 " (own newest %" PRId64
                         ", other %" PRId64 "%s)\n", s, ts, w.newest[s], w.newest[!s],
                         both ? ", both streams held" : "");
@@ -268,19 +268,21 @@ static void test_disabled(void)
 static void test_late(void)
 {
     begin(true, true, true);
-    const int64_t audio[] = {0, 21, 42, 64, 85};
-    for (int i = 0; i < 5; i++)
-        push(LS_ITEM_AUDIO, audio[i]); /* no video yet: up to 42 waited over one frame */
+    /* The bound is 40 + 21 + 10 ms here: audio up to 42 waited longer than that. */
+    const int64_t audio[] = {0, 21, 42, 64, 85, 106, 128};
+    for (int i = 0; i < 7; i++)
+        push(LS_ITEM_AUDIO, audio[i]);
     CHECK_EQ_INT(w.nout, 3);
     push(LS_ITEM_VIDEO, 30); /* after 42 went out: moved */
     CHECK_EQ_INT(w.il.moved, 1);
     CHECK_EQ_INT(w.out_dts[w.nout - 1], 42);
-    push(LS_ITEM_VIDEO, 70); /* 64, then 70, in order */
+    push(LS_ITEM_VIDEO, 70); /* 64, then 70, in order; 85 waits for video */
     CHECK_EQ_INT(w.nout, 6);
-    push(LS_ITEM_VIDEO_SEQ, 10); /* 85 first, then the header at 85 */
+    CHECK_EQ_INT(w.out_dts[w.nout - 1], 70);
+    push(LS_ITEM_VIDEO_SEQ, 10); /* 85, 106, 128 first, then the header at 128 */
     CHECK_EQ_INT(w.il.moved, 1);
-    CHECK_EQ_INT(w.nout, 8);
-    CHECK_EQ_INT(w.out_dts[w.nout - 1], 85);
+    CHECK_EQ_INT(w.nout, 10);
+    CHECK_EQ_INT(w.out_dts[w.nout - 1], 128);
     CHECK_EQ_INT(finish(), 1);
 }
 
@@ -302,11 +304,13 @@ static void test_emit_error(void)
     w.fail_at = 2;
     CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 5), 0);
     CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 26), 0);
-    CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 47), 0);    /* 5 sent */
-    CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 69), -EIO); /* 26 sent, refused */
+    CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 47), 0);
+    CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 69), 0);
+    CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 90), 0);     /* 5 sent */
+    CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 112), -EIO); /* 26 sent, refused */
     CHECK_EQ_INT(w.nout, 2);
-    CHECK_EQ_INT(push_ret(LS_ITEM_VIDEO, 300), 0);   /* 47, 69 sent */
-    CHECK_EQ_INT(w.nout, 4);
+    CHECK_EQ_INT(push_ret(LS_ITEM_VIDEO, 300), 0);    /* 47 .. 112 sent */
+    CHECK_EQ_INT(w.nout, 6);
     w.fail_at = 0;
     CHECK_EQ_INT(finish(), 0);
 }
