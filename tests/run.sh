@@ -46,11 +46,13 @@ if [ $quick = 0 ] && command -v clang >/dev/null; then
     [ -f "$b/build.ninja" ] || CC=clang meson setup "$b" -Dfuzzing_engine=libfuzzer \
         -Db_sanitize=address,undefined -Db_lundef=false >&2
     ninja -C "$b" >&2
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     meson test -C "$b" --suite fuzz --print-errorlogs >&2 || status=1
     builds="$builds $b"
     for f in "$b"/tests/fuzz/fuzz_*; do
         [ -f "$f" ] && [ -x "$f" ] || continue; t=${f##*/fuzz_}
         mkdir -p "$b/corpus-$t"
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         "$f" -max_total_time="${LS_FUZZ_SECONDS:-20}" -max_len=8192 \
             "$b/corpus-$t" "tests/fuzz/corpus/$t" >"$b/fuzz-$t.log" 2>&1 || {
             echo "fuzz_$t found a crash:" >&2; tail -40 "$b/fuzz-$t.log" >&2; status=1; }
