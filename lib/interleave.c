@@ -19,20 +19,14 @@
 #define MAX_STEP 1000         /* a slower stream than 1 frame/s waits no longer than that */
 #define BOUND_SLACK_MS 10
 
-static void init_queue(struct ls_interleave_queue *q, int64_t step)
-{
-    memset(q, 0, sizeof(*q));
-    q->step = step;
-}
-
 void ls_interleave_init(struct ls_interleave *il, bool enabled, ls_emit_fn emit, void *opaque)
 {
     memset(il, 0, sizeof(*il));
     il->enabled = enabled;
     il->emit = emit;
     il->opaque = opaque;
-    init_queue(&il->q[VIDEO], DEFAULT_VIDEO_STEP);
-    init_queue(&il->q[AUDIO], DEFAULT_AUDIO_STEP);
+    il->q[VIDEO].step = DEFAULT_VIDEO_STEP;
+    il->q[AUDIO].step = DEFAULT_AUDIO_STEP;
 }
 
 static struct ls_item *queue_pop(struct ls_interleave_queue *q)

@@ -53,7 +53,7 @@ static void went_streaming(struct ls_relay *r, struct ls_backoff *bo)
     set_state(r, LS_STATE_STREAMING);
 }
 
-/** Copy the remuxer's codec info into the stats and report the change. */
+/** Copy the remuxer's codec info into the stats and report the change once complete. */
 static void publish_codecs(struct ls_relay *r)
 {
     const struct ls_remux_info *info = ls_remux_get_info(r->remux);
@@ -68,6 +68,10 @@ static void publish_codecs(struct ls_relay *r)
     r->st.audio_channels = info->audio_channels;
     r->st.audio_dropped = info->audio_dropped;
     pthread_mutex_unlock(&r->stats_lock);
+    /* The stats name the codecs at once; the log line and the event wait for the SPS
+     * (a second change comes then), so they never say "0x0 profile 0". */
+    if (!ls_remux_info_complete(r->remux))
+        return;
     ls_log_info(&r->log, "codecs: video %s %ux%u profile %d, audio %s %u Hz %u ch%s",
                 ls_codec_name(info->video_codec), info->width, info->height,
                 info->video_profile, ls_codec_name(info->audio_codec),

@@ -160,12 +160,13 @@ struct ls_ts_repairs ls_remux_get_repairs(const struct ls_remux *r)
     return rep;
 }
 
+bool ls_remux_info_complete(const struct ls_remux *r)
+{
+    return r->v.codec == LS_CODEC_NONE || r->v.record != NULL;
+}
+
 bool ls_remux_take_changed(struct ls_remux *r)
 {
-    /* Video's size and profile come from its SPS: until it is known there is nothing to
-     * report but a placeholder, so the change waits for it. */
-    if (r->v.codec != LS_CODEC_NONE && !r->v.record)
-        return false;
     bool changed = r->changed;
     r->changed = false;
     return changed;

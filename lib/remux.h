@@ -71,8 +71,9 @@ int ls_remux_audio(struct ls_remux *r, const struct ls_packet *pkt);
 
 const struct ls_remux_info *ls_remux_get_info(const struct ls_remux *r);
 struct ls_ts_repairs ls_remux_get_repairs(const struct ls_remux *r);
-/** True once after the codec info changed (then cleared); while video waits for its
- *  parameter sets, false (the change is reported once they are known). */
+/** True once after the codec info changed (then cleared). */
 bool ls_remux_take_changed(struct ls_remux *r);
+/** False while video waits for its parameter sets: size and profile are not known yet. */
+bool ls_remux_info_complete(const struct ls_remux *r);
 
 #endif
