@@ -314,6 +314,41 @@ static void media2(void)
     script_free(&s);
 }
 
+/* Faults whose Header carries WS-Addressing 1.0 elements marked mustUnderstand,
+ * written in a third-party device's shape (tests/data/onvif/wsa-faults/README):
+ * read as faults, NotAuthorized is -EACCES, subcodes are kept. */
+static void wsa_faults(void)
+{
+    struct script s = { 0 };
+    script_add_file(&s, "agsh-onvif/GetSystemDateAndTime.xml");
+    script_add_file(&s, "agsh-onvif/GetServices.xml");
+    script_add_file_status(&s, 400, "wsa-faults/NotAuthorized.xml");
+    script_add_file_status(&s, 400, "wsa-faults/InvalidArgVal.xml");
+    /* An answer with the same kind of header: understood, parsed. */
+    script_add_file_replace(&s, "agsh-onvif/GetDeviceInformation.xml", "<SOAP-ENV:Header>",
+                            "<SOAP-ENV:Header><wsa5:Action SOAP-ENV:mustUnderstand=\"true\">"
+                            "http://www.onvif.org/ver10/device/wsdl/GetDeviceInformationResponse"
+                            "</wsa5:Action><wsa5:RelatesTo>urn:uuid:1</wsa5:RelatesTo>");
+    struct ls_onvif *dev = NULL;
+    CHECK_EQ_INT(script_open(&s, &dev, "admin", PW), 0);
+    if (!dev)
+        return script_free(&s);
+    struct ls_onvif_info info;
+    CHECK_EQ_INT(ls_onvif_get_info(dev, &info), -EACCES);
+    CHECK(strstr(ls_onvif_last_error(dev), "ter:NotAuthorized") != NULL);
+    CHECK(strstr(ls_onvif_last_error(dev), "Sender not Authorized") != NULL);
+    struct ls_onvif_profile p[2];
+    size_t n = 0;
+    CHECK_EQ_INT(ls_onvif_get_profiles(dev, p, 2, &n), -EPROTO);
+    CHECK(strstr(ls_onvif_last_error(dev), "ter:InvalidArgVal/ter:NoProfile") != NULL);
+    CHECK(strstr(ls_onvif_last_error(dev), "Argument Value Invalid") != NULL);
+    CHECK_EQ_INT(ls_onvif_get_info(dev, &info), 0);
+    CHECK_EQ_STR(info.manufacturer, "Mockup Manufacturer");
+    CHECK_EQ_INT(script_requests(&s), 5); /* one request each, no retry */
+    ls_onvif_close(&dev);
+    script_free(&s);
+}
+
 static void probe_matches(void)
 {
     struct soap *soap = soap_new1(SOAP_C_UTFSTRING);
@@ -468,6 +503,7 @@ int main(void)
     nvr_profiles();
     milesight();
     media2();
+    wsa_faults();
     probe_matches();
     parse_only();
     return test_done("onvif-captures");
