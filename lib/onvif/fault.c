@@ -3,7 +3,7 @@
  *
  * Every way an operation fails, as a negative errno and a message: SOAP
  * faults by their subcodes, HTTP statuses, socket errors and timeouts,
- * unparsable answers.
+ * unparsable answers, answers with a header we must but cannot understand.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -109,6 +109,13 @@ static int bad_answer(struct ls_onvif *dev, const char *what)
     const char *detail = soap_fault_string(dev->soap);
     ls_onvif_set_error(dev, "%s: unexpected answer (%s)", what,
                        detail && *detail ? detail : "not a SOAP response");
+    return -EBADMSG;
+}
+
+int ls_onvif_header_error(struct ls_onvif *dev, const char *what)
+{
+    ls_onvif_set_error(dev, "%s: the answer's header has a block marked mustUnderstand that "
+                       "the client does not know: %s", what, dev->not_understood);
     return -EBADMSG;
 }
 

@@ -314,6 +314,10 @@ static void media2(void)
     script_free(&s);
 }
 
+/* A header block we cannot know, marked mustUnderstand (env: the envelope's prefix). */
+#define VENDOR_HEADER(env)                                                                \
+    "<v:Session xmlns:v=\"urn:example:vendor\" " env ":mustUnderstand=\"1\">7</v:Session>"
+
 /* Faults whose Header carries WS-Addressing 1.0 elements marked mustUnderstand,
  * written in a third-party device's shape (tests/data/onvif/wsa-faults/README):
  * read as faults, NotAuthorized is -EACCES, subcodes are kept. */
@@ -324,11 +328,19 @@ static void wsa_faults(void)
     script_add_file(&s, "agsh-onvif/GetServices.xml");
     script_add_file_status(&s, 400, "wsa-faults/NotAuthorized.xml");
     script_add_file_status(&s, 400, "wsa-faults/InvalidArgVal.xml");
-    /* An answer with the same kind of header: understood, parsed. */
+    /* An answer with the same kind of header: understood, parsed; an unknown
+     * block not marked mustUnderstand is skipped, as always. */
     script_add_file_replace(&s, "agsh-onvif/GetDeviceInformation.xml", "<SOAP-ENV:Header>",
                             "<SOAP-ENV:Header><wsa5:Action SOAP-ENV:mustUnderstand=\"true\">"
                             "http://www.onvif.org/ver10/device/wsdl/GetDeviceInformationResponse"
-                            "</wsa5:Action><wsa5:RelatesTo>urn:uuid:1</wsa5:RelatesTo>");
+                            "</wsa5:Action><wsa5:RelatesTo>urn:uuid:1</wsa5:RelatesTo>"
+                            "<v:Trace xmlns:v=\"urn:example:vendor\">1</v:Trace>");
+    /* A header block nobody knows: the fault is still read... */
+    script_add_file_replace_status(&s, 400, "wsa-faults/NotAuthorized.xml", "<s:Header>",
+                                   "<s:Header>" VENDOR_HEADER("s"));
+    /* ...an answer is refused, naming it (SOAP: not understood, not processed). */
+    script_add_file_replace(&s, "agsh-onvif/GetDeviceInformation.xml", "<SOAP-ENV:Header>",
+                            "<SOAP-ENV:Header>" VENDOR_HEADER("SOAP-ENV"));
     struct ls_onvif *dev = NULL;
     CHECK_EQ_INT(script_open(&s, &dev, "admin", PW), 0);
     if (!dev)
@@ -344,7 +356,12 @@ static void wsa_faults(void)
     CHECK(strstr(ls_onvif_last_error(dev), "Argument Value Invalid") != NULL);
     CHECK_EQ_INT(ls_onvif_get_info(dev, &info), 0);
     CHECK_EQ_STR(info.manufacturer, "Mockup Manufacturer");
-    CHECK_EQ_INT(script_requests(&s), 5); /* one request each, no retry */
+    CHECK_EQ_INT(ls_onvif_get_info(dev, &info), -EACCES);
+    CHECK(strstr(ls_onvif_last_error(dev), "ter:NotAuthorized") != NULL);
+    CHECK_EQ_INT(ls_onvif_get_info(dev, &info), -EBADMSG);
+    CHECK(strstr(ls_onvif_last_error(dev), "v:Session") != NULL);
+    CHECK(strstr(ls_onvif_last_error(dev), "mustUnderstand") != NULL);
+    CHECK_EQ_INT(script_requests(&s), 7); /* one request each, no retry */
     ls_onvif_close(&dev);
     script_free(&s);
 }
