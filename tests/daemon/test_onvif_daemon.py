@@ -95,6 +95,26 @@ class OnvifDaemonTest(unittest.TestCase):
         for op in set(r["op"] for r in recs):
             self.assertLessEqual(len([r for r in recs if r["op"] == op]), 2, op)
 
+    def probe_other(self, *args, profile="agsh", password=CAM_PASSWORD):
+        """Probe a fake device of its own, started with these options."""
+        dev = oc.FakeDevice(*args, profile=profile, user="admin", password=CAM_PASSWORD).start()
+        try:
+            return self.call("POST", "/api/v1/onvif/probe", self.device(port=dev.port,
+                                                                       password=password))
+        finally:
+            dev.stop()
+
+    def test_wsa_header_faults(self):
+        # Faults with a WS-Addressing header marked mustUnderstand (tests/data/onvif/wsa-faults):
+        # NotAuthorized is device_auth, another fault device_fault with its subcodes.
+        st, js = self.probe_other("--auth-fault", "wsa", password="Wr0ng-pw!")
+        self.assertEqual(st, 502, js)
+        self.assertEqual(js["error"]["code"], "device_auth", js)
+        st, js = self.probe_other("--fault", "GetProfiles", "--fault-capture", "wsa")
+        self.assertEqual(st, 502, js)
+        self.assertEqual(js["error"]["code"], "device_fault", js)
+        self.assertIn("ter:InvalidArgVal/ter:NoProfile", js["error"]["message"])
+
     def test_bad_requests(self):
         for body in ({}, {"host": "a b"}, {"host": "h", "port": 0}, {"host": "h", "zzz": 1},
                      {"host": 5}):

@@ -371,6 +371,36 @@ class Errors(oc.TestCase):
         self.assertIn(err["code"], (-oc.EOPNOTSUPP, -oc.EPROTO), err)
         self.assertIn("ActionNotSupported", err["message"])
 
+    # Faults whose Header carries WS-Addressing 1.0 elements marked mustUnderstand, as a
+    # third-party ONVIF device implementation sends them (WRITTEN in that shape, not captured:
+    # tests/data/onvif/wsa-faults/README).
+    def test_wsa_header_not_authorized(self):
+        dev = self.device("--auth-fault", "wsa")
+        err, _ = self.fails(dev, "info", password="Wrong:pa55", code=oc.EACCES)
+        self.assertEqual(err["name"], "EACCES")
+        self.assertIn("ter:NotAuthorized", err["message"])
+        refused = [r for r in dev.records() if r.get("fault") == "wsa-faults/NotAuthorized.xml"]
+        self.assertEqual(len(refused), 1, dev.ops())        # one refusal, no retry, no fallback
+        self.assertEqual(dev.records()[-1], refused[0])
+
+    def test_wsa_header_not_authorized_soap11(self):
+        dev = self.device("--auth-fault", "wsa")
+        err, _ = self.fails(dev, "info", opts=["--soap11"], password="Wrong:pa55", code=oc.EACCES)
+        self.assertIn("NotAuthorized", err["message"])
+
+    def test_wsa_header_fault_subcodes(self):
+        dev = self.device("--fault", "GetProfiles", "--fault-capture", "wsa")
+        err, _ = self.fails(dev, "profiles", code=oc.EPROTO)
+        self.assertIn("ter:InvalidArgVal/ter:NoProfile", err["message"])
+        self.assertIn("Argument Value Invalid", err["message"])
+        self.assertEqual(len(dev.of("GetProfiles")), 1)
+
+    def test_wsa_header_fault_subcodes_soap11(self):
+        dev = self.device("--fault", "GetProfiles", "--fault-capture", "wsa")
+        err, _ = self.fails(dev, "profiles", opts=["--soap11"], code=oc.EPROTO)
+        self.assertIn("ter:InvalidArgVal", err["message"])
+        self.assertIn("Argument Value Invalid", err["message"])
+
     def test_hang_timeout(self):
         dev = self.device("--hang")
         err, r = self.fails(dev, "info", opts=["--timeout-ms", "2000"], code=oc.ETIMEDOUT)
