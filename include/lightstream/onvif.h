@@ -32,9 +32,9 @@
  * | -ENOMEM       | out of memory                                             |
  * | -EACCES       | authentication failed (401/403, NotAuthorized fault)      |
  * | -EOPNOTSUPP   | the device does not offer the service or operation        |
- * | -EPROTO       | SOAP fault (ls_onvif_last_error() names its subcode), or another HTTP error |
+ * | -EPROTO       | SOAP fault (ls_onvif_last_error() names its subcode)      |
  * | -ETIMEDOUT    | no connection or no answer within the timeouts            |
- * | -EBADMSG      | unparsable or unexpected answer                           |
+ * | -EBADMSG      | unparsable or unexpected answer, e.g. an HTTP error status without a SOAP fault |
  * | -ECONNREFUSED | connection refused                                        |
  * | -ENOENT       | no such profile (no profile at all, for a NULL token)     |
  * | -EIO          | other network error (connection reset, unreachable host)  |

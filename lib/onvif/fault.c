@@ -68,13 +68,18 @@ static int fault_error(struct ls_onvif *dev, const char *what)
     return err;
 }
 
+/* An HTTP error status with no SOAP fault gSOAP could read. Not -EPROTO:
+ * that says the device answered with a fault (callers tell the two apart,
+ * e.g. the daemon's device_fault); an HTTP 500 with an empty or HTML body
+ * is a device failing, an answer we cannot use. */
 static int http_error(struct ls_onvif *dev, const char *what, int status)
 {
     int err = status == 401 || status == 403                   ? -EACCES
               : status == 404 || status == 405 || status == 501 ? -EOPNOTSUPP
-                                                                : -EPROTO;
-    ls_onvif_set_error(dev, "%s: %sHTTP status %d", what,
-                       err == -EACCES ? "authentication failed: " : "", status);
+                                                                : -EBADMSG;
+    ls_onvif_set_error(dev, "%s: %sHTTP status %d%s", what,
+                       err == -EACCES ? "authentication failed: " : "", status,
+                       err == -EBADMSG ? " and no readable SOAP fault" : "");
     return err;
 }
 

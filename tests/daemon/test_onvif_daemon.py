@@ -104,6 +104,14 @@ class OnvifDaemonTest(unittest.TestCase):
         finally:
             dev.stop()
 
+    def test_http_500_without_fault_is_device_error(self):
+        # HTTP 500 with an HTML page and no SOAP fault: the device failing, not a SOAP fault, so
+        # device_error (docs/http-api.md keeps device_fault for SOAP faults).
+        st, js = self.probe_other("--http-500", "GetDeviceInformation")
+        self.assertEqual(st, 502, js)
+        self.assertEqual(js["error"]["code"], "device_error", js)
+        self.assertIn("HTTP status 500", js["error"]["message"])
+
     def test_wsa_header_faults(self):
         # Faults with a WS-Addressing header marked mustUnderstand (tests/data/onvif/wsa-faults):
         # NotAuthorized is device_auth, another fault device_fault with its subcodes.

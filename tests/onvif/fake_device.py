@@ -142,6 +142,9 @@ CLOCK_FROM_CAPTURE = {"bosch"}  # the Bosch camera's clock was years off: keep i
 FAULT_CAPTURES = {"ex_onvif": "ex_onvif/soap_fault.xml", "agsh": "agsh-onvif/Error.xml",
                   "wsa": "wsa-faults/InvalidArgVal.xml"}
 WRITTEN_DIRS = ("media2/", "wsa-faults/")
+# --http-500: what a device answers when it fails without a SOAP fault (a device bug)
+HTTP_500_BODY = ("<html><head><title>500 Internal Server Error</title></head>"
+                 "<body><h1>500 Internal Server Error</h1></body></html>\n")
 
 
 def local(tag):
@@ -509,10 +512,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n > 0 else b""
 
-    def send(self, status, body, soap="1.2", extra=()):
+    def send(self, status, body, soap="1.2", extra=(), ctype=None):
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.send_response(status)
-        ctype = "application/soap+xml; charset=utf-8" if soap == "1.2" else "text/xml; charset=utf-8"
+        if ctype is None:
+            ctype = "application/soap+xml; charset=utf-8" if soap == "1.2" else "text/xml; charset=utf-8"
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
         for k, v in extra:
@@ -614,6 +618,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             dev.write_record(rec)
             self.send(st, text, soap)
             return
+        if op in (dev.args.http_500 or []) or key in (dev.args.http_500 or []):
+            rec["status"] = 500
+            rec["error"] = "HTTP 500 without a SOAP fault"
+            dev.write_record(rec)
+            self.send(500, HTTP_500_BODY, ctype="text/html; charset=utf-8")
+            return
         unsupported = set(dev.args.unsupported or [])
         if (key == "device.GetServices" and dev.args.no_getservices or key not in dev.files
                 or op in unsupported or key in unsupported):
@@ -661,6 +671,9 @@ def main(argv=None):
     ap.add_argument("--auth-fault", choices=["spec", "wsa"], default="spec",
                     help="the NotAuthorized fault of a failed authentication: spec (no header) or "
                          "wsa: wsa-faults/NotAuthorized.xml (wsa:Action marked mustUnderstand)")
+    ap.add_argument("--http-500", action="append", metavar="OPERATION",
+                    help="answer OPERATION (e.g. media2.GetProfiles) with HTTP 500 and an HTML "
+                         "page, no SOAP fault (a device bug)")
     ap.add_argument("--stream-uri", help="GetStreamUri answers this URI")
     ap.add_argument("--record", metavar="FILE", help="JSON line per request")
     args = ap.parse_args(argv)

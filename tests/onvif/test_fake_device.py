@@ -172,6 +172,15 @@ class FakeDeviceSelfTest(oc.TestCase):
         self.assertEqual([r.get("fault") for r in dev.records()],
                          ["wsa-faults/NotAuthorized.xml", "wsa"] * 2)
 
+    def test_http_500(self):
+        # --http-500: an HTML page with HTTP 500, no SOAP at all
+        dev = self.device("--http-500", "GetDeviceInformation")
+        st, hd, body = self.signed(dev, INFO)
+        self.assertEqual(st, 500)
+        self.assertTrue(hd["content-type"].startswith("text/html"), hd)
+        self.assertNotIn("Envelope", body)
+        self.assertEqual(dev.records()[-1]["status"], 500)
+
     def test_media2_token_and_velocity(self):
         dev = self.device(profile="media2")
         st, _, body = self.signed(dev, "<tr2:GetStreamUri><tr2:Protocol>RTSP</tr2:Protocol>"

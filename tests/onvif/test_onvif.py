@@ -401,6 +401,13 @@ class Errors(oc.TestCase):
         self.assertIn("ter:InvalidArgVal", err["message"])
         self.assertIn("Argument Value Invalid", err["message"])
 
+    def test_http_500_without_fault(self):
+        # EPROTO is a SOAP fault's; an HTML page with HTTP 500 is an answer the client cannot use.
+        dev = self.device("--http-500", "GetDeviceInformation")
+        err, _ = self.fails(dev, "info", code=oc.EBADMSG)
+        self.assertIn("HTTP status 500", err["message"])
+        self.assertEqual(len(dev.of("GetDeviceInformation")), 1)
+
     def test_hang_timeout(self):
         dev = self.device("--hang")
         err, r = self.fails(dev, "info", opts=["--timeout-ms", "2000"], code=oc.ETIMEDOUT)
