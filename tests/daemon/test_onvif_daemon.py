@@ -123,6 +123,13 @@ class OnvifDaemonTest(unittest.TestCase):
         self.assertEqual(js["error"]["code"], "device_fault", js)
         self.assertIn("ter:InvalidArgVal/ter:NoProfile", js["error"]["message"])
 
+    def test_media2_http_500_probe_uses_media1(self):
+        st, js = self.probe_other("--http-500", "media2.GetProfiles", profile="media2")
+        self.assertEqual(st, 200, js)
+        self.assertFalse(js["services"]["media2"], js)
+        self.assertEqual([p["token"] for p in js["profiles"]], ["main"])
+        self.assertTrue(js["profiles"][0]["uri"].startswith("rtsp://127.0.0.1"), js)
+
     def test_bad_requests(self):
         for body in ({}, {"host": "a b"}, {"host": "h", "port": 0}, {"host": "h", "zzz": 1},
                      {"host": 5}):

@@ -120,6 +120,21 @@ class Profiles(oc.TestCase):
         # address the client reached (a connection to 192.168.1.64 or to port 80 would fail)
         self.assertEqual({r["path"] for r in m2}, {"/onvif/media2_service"})
 
+    def test_media2_http_500_falls_back_to_media1(self):
+        # A device bug: Media2 GetProfiles answers HTTP 500 with an HTML page, no SOAP fault.
+        # The client takes Media1's profiles and keeps to Media1 for their URIs.
+        dev = self.device("--http-500", "media2.GetProfiles", profile="media2")
+        res = self.ok(dev, "profiles")
+        self.assertIs(res["media2"], False)
+        self.assertEqual([(p["token"], p["encoding"]) for p in res["profiles"]], [("main", "H264")])
+        gp = dev.of("GetProfiles")
+        self.assertEqual([(r["service"], r["status"]) for r in gp], [("media2", 500), ("media", 200)])
+        self.assertEqual(gp[1]["path"], "/onvif/media_service")
+        res = self.ok(dev, "uri")
+        self.assertEqual((res["token"], res["media2"]), ("main", False))
+        self.assertEqual(self.assertRewritten(res["uri"]).path, "/h264main")
+        self.assertEqual([r["service"] for r in dev.of("GetStreamUri")], ["media"])
+
     def test_getcapabilities_fallback(self):
         dev = self.device("--no-getservices")
         res = self.ok(dev, "profiles")

@@ -366,6 +366,61 @@ static void wsa_faults(void)
     script_free(&s);
 }
 
+/* Media2 GetProfiles answered with HTTP 500 and no SOAP fault (a device bug):
+ * Media's profiles instead, and the handle keeps to Media for their URIs. */
+static void media2_http_error(const char *status_body)
+{
+    struct script s = { 0 };
+    script_add_file(&s, "agsh-onvif/GetSystemDateAndTime.xml");
+    script_add_file(&s, "media2/GetServices.xml");
+    script_add(&s, 500, NULL, status_body);
+    script_add_file(&s, "agsh-onvif/GetProfiles.xml");
+    script_add_file(&s, "agsh-onvif/GetStreamUri.xml");
+    struct ls_onvif *dev = NULL;
+    CHECK_EQ_INT(script_open(&s, &dev, "admin", PW), 0);
+    if (!dev)
+        return script_free(&s);
+    CHECK(ls_onvif_services(dev) & LS_ONVIF_SERVICE_MEDIA2);
+    struct ls_onvif_profile p[4];
+    size_t n = 0;
+    CHECK_EQ_INT(ls_onvif_get_profiles(dev, p, 4, &n), 0);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_STR(p[0].token, "main");
+    CHECK_EQ_INT(p[0].encoding, LS_ONVIF_ENCODING_H264);
+    CHECK(strstr(script_request(&s, 2), "POST /onvif/media2_service ") != NULL);
+    CHECK(strstr(script_request(&s, 3), "POST /onvif/media_service ") != NULL);
+    CHECK(strstr(script_request(&s, 3), "<trt:GetProfiles") != NULL);
+    CHECK(!(ls_onvif_services(dev) & LS_ONVIF_SERVICE_MEDIA2));
+    CHECK(ls_onvif_services(dev) & LS_ONVIF_SERVICE_MEDIA);
+    char uri[LS_ONVIF_URI_MAX];
+    CHECK_EQ_INT(ls_onvif_get_stream_uri(dev, NULL, uri, sizeof(uri)), 0);
+    CHECK_EQ_STR(uri, "rtsp://admin:p%40ss@127.0.0.1/h264main");
+    CHECK(strstr(script_request(&s, 4), "<trt:GetStreamUri>") != NULL);
+    CHECK_EQ_INT(script_requests(&s), 5);
+    ls_onvif_close(&dev);
+    script_free(&s);
+}
+
+/* No fallback after an authentication failure: cameras lock accounts. */
+static void media2_not_authorized(void)
+{
+    struct script s = { 0 };
+    script_add_file(&s, "agsh-onvif/GetSystemDateAndTime.xml");
+    script_add_file(&s, "media2/GetServices.xml");
+    script_add_file_status(&s, 400, "wsa-faults/NotAuthorized.xml");
+    script_add_file(&s, "agsh-onvif/GetProfiles.xml"); /* must never be asked for */
+    struct ls_onvif *dev = NULL;
+    CHECK_EQ_INT(script_open(&s, &dev, "admin", PW), 0);
+    if (!dev)
+        return script_free(&s);
+    size_t n = 0;
+    CHECK_EQ_INT(ls_onvif_get_profiles(dev, NULL, 0, &n), -EACCES);
+    CHECK_EQ_INT(script_requests(&s), 3);
+    CHECK(ls_onvif_services(dev) & LS_ONVIF_SERVICE_MEDIA2);
+    ls_onvif_close(&dev);
+    script_free(&s);
+}
+
 static void probe_matches(void)
 {
     struct soap *soap = soap_new1(SOAP_C_UTFSTRING);
@@ -521,6 +576,9 @@ int main(void)
     milesight();
     media2();
     wsa_faults();
+    media2_http_error("");
+    media2_http_error("<html><body><h1>500 Internal Server Error</h1></body></html>\n");
+    media2_not_authorized();
     probe_matches();
     parse_only();
     return test_done("onvif-captures");
