@@ -96,7 +96,9 @@ json_t *lsd_onvif_target_to_json(const struct lsd_onvif_target *t)
 
 #ifdef LSD_HAVE_ONVIF
 
-/* A device error → status and code word; the message is the library's (password-free). */
+/* A device error → status and code word; the message is the library's (password-free).
+ * device_fault is a SOAP fault's only (-EPROTO); a device failing otherwise, e.g. HTTP 500
+ * without a SOAP fault or an answer that cannot be read (-EBADMSG), is device_error. */
 void lsd_onvif_reply_error(struct evhttp_request *req, int err, const char *msg)
 {
     int status = err == -ETIMEDOUT ? 504 : err == -EOPNOTSUPP ? 501 : 502;

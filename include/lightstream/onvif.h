@@ -32,9 +32,9 @@
  * | -ENOMEM       | out of memory                                             |
  * | -EACCES       | authentication failed (401/403, NotAuthorized fault)      |
  * | -EOPNOTSUPP   | the device does not offer the service or operation        |
- * | -EPROTO       | SOAP fault (ls_onvif_last_error() names its subcode), or another HTTP error |
+ * | -EPROTO       | SOAP fault (ls_onvif_last_error() names its subcode)      |
  * | -ETIMEDOUT    | no connection or no answer within the timeouts            |
- * | -EBADMSG      | unparsable or unexpected answer                           |
+ * | -EBADMSG      | unparsable or unexpected answer, e.g. an HTTP error status without a SOAP fault |
  * | -ECONNREFUSED | connection refused                                        |
  * | -ENOENT       | no such profile (no profile at all, for a NULL token)     |
  * | -EIO          | other network error (connection reset, unreachable host)  |
@@ -217,7 +217,8 @@ LS_API void ls_onvif_close(struct ls_onvif **dev);
 LS_API const char *ls_onvif_last_error(const struct ls_onvif *dev);
 
 /**
- * Services the device offers, a mask of enum ls_onvif_service.
+ * Services the device offers, a mask of enum ls_onvif_service; Media2
+ * leaves it when the handle falls back to Media (ls_onvif_get_profiles()).
  * Thread-safety: same as the handle.
  */
 LS_API unsigned ls_onvif_services(const struct ls_onvif *dev);
@@ -238,6 +239,13 @@ LS_API int ls_onvif_get_info(struct ls_onvif *dev, struct ls_onvif_info *info);
 /**
  * Media profiles, through Media2 when the device offers it (H.265 profiles
  * are visible only there), else Media.
+ *
+ * If Media2 GetProfiles fails with a SOAP fault, an HTTP error without one
+ * or an unusable answer (-EPROTO, -EOPNOTSUPP, -EBADMSG; a device bug seen:
+ * a bare HTTP 500) and the device has Media, Media's profiles are returned
+ * instead; once Media answers, the handle keeps to Media (Media2 leaves
+ * ls_onvif_services(), and stream and snapshot URIs come from Media). There
+ * is no fallback after -EACCES, -ETIMEDOUT or a network error.
  *
  * @param out   where to write up to @p cap profiles (may be NULL if @p cap is 0).
  * @param count receives the number of profiles the device has (may exceed @p cap).

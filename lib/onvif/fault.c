@@ -3,7 +3,7 @@
  *
  * Every way an operation fails, as a negative errno and a message: SOAP
  * faults by their subcodes, HTTP statuses, socket errors and timeouts,
- * unparsable answers.
+ * unparsable answers, answers with a header we must but cannot understand.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -68,13 +68,18 @@ static int fault_error(struct ls_onvif *dev, const char *what)
     return err;
 }
 
+/* An HTTP error status with no SOAP fault gSOAP could read. Not -EPROTO:
+ * that says the device answered with a fault (callers tell the two apart,
+ * e.g. the daemon's device_fault); an HTTP 500 with an empty or HTML body
+ * is a device failing, an answer we cannot use. */
 static int http_error(struct ls_onvif *dev, const char *what, int status)
 {
     int err = status == 401 || status == 403                   ? -EACCES
               : status == 404 || status == 405 || status == 501 ? -EOPNOTSUPP
-                                                                : -EPROTO;
-    ls_onvif_set_error(dev, "%s: %sHTTP status %d", what,
-                       err == -EACCES ? "authentication failed: " : "", status);
+                                                                : -EBADMSG;
+    ls_onvif_set_error(dev, "%s: %sHTTP status %d%s", what,
+                       err == -EACCES ? "authentication failed: " : "", status,
+                       err == -EBADMSG ? " and no readable SOAP fault" : "");
     return err;
 }
 
@@ -109,6 +114,13 @@ static int bad_answer(struct ls_onvif *dev, const char *what)
     const char *detail = soap_fault_string(dev->soap);
     ls_onvif_set_error(dev, "%s: unexpected answer (%s)", what,
                        detail && *detail ? detail : "not a SOAP response");
+    return -EBADMSG;
+}
+
+int ls_onvif_header_error(struct ls_onvif *dev, const char *what)
+{
+    ls_onvif_set_error(dev, "%s: the answer's header has a block marked mustUnderstand that "
+                       "the client does not know: %s", what, dev->not_understood);
     return -EBADMSG;
 }
 

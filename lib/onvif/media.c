@@ -2,7 +2,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Media profiles and their stream and snapshot URIs: Media2 first when the
- * device offers it (H.265 profiles are visible only there), Media otherwise.
+ * device offers it (H.265 profiles are visible only there), Media otherwise,
+ * or when Media2 fails to list the profiles.
  */
 #include <stdio.h>
 #include <string.h>
@@ -125,6 +126,16 @@ static int profiles_media1(struct ls_onvif *dev, struct ls_onvif_profile *out, s
     return ret;
 }
 
+/* Whether Media may answer where Media2 GetProfiles failed: after a fault,
+ * an HTTP error without one or an unusable answer (a device seen answers
+ * Media2 GetProfiles with a bare HTTP 500), when the device has Media. Never
+ * after an authentication failure (cameras lock accounts) nor a timeout or
+ * network error (Media would wait as long). */
+static bool media1_may_answer(const struct ls_onvif *dev, int err)
+{
+    return dev->xaddr[LS_SVC_MEDIA] && (err == -EPROTO || err == -EOPNOTSUPP || err == -EBADMSG);
+}
+
 int ls_onvif_get_profiles(struct ls_onvif *dev, struct ls_onvif_profile *out, size_t cap,
                           size_t *count)
 {
@@ -135,9 +146,18 @@ int ls_onvif_get_profiles(struct ls_onvif *dev, struct ls_onvif_profile *out, si
     if (!dev || (!out && cap))
         return -EINVAL;
     dev->first_token[0] = dev->first_ptz_token[0] = '\0';
-    if (dev->services & LS_ONVIF_SERVICE_MEDIA2)
-        return profiles_media2(dev, out, cap, count);
-    return profiles_media1(dev, out, cap, count);
+    if (!(dev->services & LS_ONVIF_SERVICE_MEDIA2))
+        return profiles_media1(dev, out, cap, count);
+    int ret = profiles_media2(dev, out, cap, count);
+    if (!ret || !media1_may_answer(dev, ret))
+        return ret;
+    ls_log_info(&dev->log, "Media2 GetProfiles failed (%s): trying Media", dev->error);
+    ret = profiles_media1(dev, out, cap, count);
+    /* The handle keeps to Media from now on: the profiles' URIs come from
+     * the service that listed them, and a broken Media2 is not asked again. */
+    if (!ret)
+        dev->services &= ~(unsigned)LS_ONVIF_SERVICE_MEDIA2;
+    return ret;
 }
 
 int ls_onvif_profile_token(struct ls_onvif *dev, const char *token, bool ptz, const char **out)

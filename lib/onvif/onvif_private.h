@@ -67,6 +67,7 @@ struct ls_onvif {
     char created[32], nonce_b64[32], digest_b64[LS_ONVIF_WSSE_DIGEST_SIZE];
 
     int http_status;           /* of the last answer */
+    char not_understood[64];   /* an unknown header block of the last answer marked mustUnderstand */
     char first_token[LS_ONVIF_STR_MAX];     /* cached: the first profile's token */
     char first_ptz_token[LS_ONVIF_STR_MAX]; /* cached: the first PTZ profile's token */
     char error[512];

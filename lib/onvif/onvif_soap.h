@@ -43,12 +43,17 @@
 //gsoap wsa schema elementForm: qualified
 //gsoap wsa schema attributeForm: unqualified
 
+//gsoap wsa5 schema namespace: http://www.w3.org/2005/08/addressing
+//gsoap wsa5 schema elementForm: qualified
+//gsoap wsa5 schema attributeForm: unqualified
+
 //gsoap wsdd schema namespace: http://schemas.xmlsoap.org/ws/2005/04/discovery
 //gsoap wsdd schema elementForm: qualified
 //gsoap wsdd schema attributeForm: unqualified
 
 /* ------------------------------------------------------------------------
- * SOAP header: WS-Security UsernameToken, WS-Addressing for discovery
+ * SOAP header: WS-Security UsernameToken, WS-Addressing (2004/08 for
+ * discovery, 1.0 in answers)
  * ------------------------------------------------------------------------ */
 
 struct _wsse__Password {
@@ -76,15 +81,34 @@ struct wsa__EndpointReferenceType {
     char *Address 0;
 };
 
+struct wsa5__EndpointReferenceType {
+    char *Address 0;
+};
+
+/* gSOAP refuses an answer whose header holds an element it does not know
+ * marked mustUnderstand (SOAP_MUSTUNDERSTAND), before it reads the Body.
+ * Devices mark WS-Addressing headers so, in discovery (2004/08) and in
+ * answers and faults (1.0, e.g. wsa:Action .../addressing/soap/fault): each
+ * header block either version defines is declared, so it is understood.
+ * Understanding them asks nothing of a client: they name the message and
+ * where answers go, and each answer comes back on the request's connection.
+ * We send none of them (transport.c fills only wsse__Security). */
 struct SOAP_ENV__Header {
     struct _wsse__Security *wsse__Security 0;
     char *wsa__MessageID 0;
     char *wsa__RelatesTo 0;
-    /* Declared so a ProbeMatches header carrying it with mustUnderstand
-     * parses; we never send it. */
+    struct wsa__EndpointReferenceType *wsa__From 0;
     struct wsa__EndpointReferenceType *wsa__ReplyTo 0;
+    struct wsa__EndpointReferenceType *wsa__FaultTo 0;
     char *wsa__To 0;
     char *wsa__Action 0;
+    char *wsa5__MessageID 0;
+    char *wsa5__RelatesTo 0;
+    struct wsa5__EndpointReferenceType *wsa5__From 0;
+    struct wsa5__EndpointReferenceType *wsa5__ReplyTo 0;
+    struct wsa5__EndpointReferenceType *wsa5__FaultTo 0;
+    char *wsa5__To 0;
+    char *wsa5__Action 0;
 };
 
 /* ------------------------------------------------------------------------

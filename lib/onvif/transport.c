@@ -6,6 +6,8 @@
  *   gSOAP reduces to its realm;
  * - http_extra_header carries our own HTTP digest answer (gSOAP's httpda
  *   plugin needs OpenSSL);
+ * - fignore sees the header blocks we do not know that are marked
+ *   mustUnderstand, so a fault carrying one is still read as a fault;
  * - fopen/fsend/frecv/fclose are replaced by canned answers in replay mode,
  *   so tests and the fuzz target run the very code a device would.
  */
@@ -60,6 +62,23 @@ static int parse_header(struct soap *soap, const char *key, const char *val)
     return dev->default_parsehdr(soap, key, val);
 }
 
+/* An element no declaration matches. Without this hook gSOAP stops at an
+ * unknown header block marked mustUnderstand (SOAP_MUSTUNDERSTAND) before
+ * it reaches the Body, so a fault carrying one would be lost: we skip the
+ * block and note it instead. A fault is then read whatever headers it has
+ * (the operation fails either way; its codes say why), while an answer is
+ * refused, as SOAP wants of a message whose header is not understood (see
+ * ls_onvif_run). Blocks aimed at another role (soap->other) are not ours
+ * to understand. Any other unknown element is skipped, as without the hook. */
+static int unknown_element(struct soap *soap, const char *tag)
+{
+    struct ls_onvif *dev = soap->user;
+    if (soap->part == SOAP_IN_HEADER && soap->mustUnderstand && !soap->other &&
+        !dev->not_understood[0])
+        snprintf(dev->not_understood, sizeof(dev->not_understood), "%s", tag);
+    return SOAP_OK;
+}
+
 /* gSOAP timeouts: > 0 seconds, < 0 microseconds. */
 static int usec(int ms)
 {
@@ -82,6 +101,7 @@ int ls_onvif_transport_init(struct ls_onvif *dev)
     soap->recv_maxlength = MAX_ANSWER;
     dev->default_parsehdr = soap->fparsehdr;
     soap->fparsehdr = parse_header;
+    soap->fignore = unknown_element;
     if (dev->replay)
         ls_onvif_replay_hook(soap, dev->replay);
     return 0;
@@ -159,6 +179,7 @@ static void prepare(struct ls_onvif *dev, const struct ls_onvif_op *op, const ch
     dev->soap->header = NULL;
     dev->soap->http_extra_header = NULL;
     dev->www_authenticate[0] = '\0';
+    dev->not_understood[0] = '\0';
     if (!dev->user)
         return;
     if (!op->anonymous)
@@ -213,7 +234,7 @@ int ls_onvif_run(struct ls_onvif *dev, const struct ls_onvif_op *op)
         int64_t t0 = now_ms(CLOCK_MONOTONIC);
         if (op->fn(dev->soap, endpoint, dev->soap11 ? action : NULL, op->req, op->resp) ==
             SOAP_OK)
-            return 0;
+            return dev->not_understood[0] ? ls_onvif_header_error(dev, op->name) : 0;
         if (attempt == 0 && take_challenge(dev)) {
             ls_onvif_end(dev);
             continue;

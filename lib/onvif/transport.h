@@ -53,6 +53,12 @@ void ls_onvif_end(struct ls_onvif *dev);
  */
 int ls_onvif_soap_error(struct ls_onvif *dev, const char *what, int64_t elapsed_ms);
 
+/**
+ * An answer (not a fault) whose header holds a block marked mustUnderstand
+ * that we do not know: set the message, naming it. @return -EBADMSG.
+ */
+int ls_onvif_header_error(struct ls_onvif *dev, const char *what);
+
 /** Build the namespace table: the generated one, SOAP 1.1 or 1.2, plus ter and dn. */
 struct Namespace *ls_onvif_namespaces(bool soap11);
 

@@ -95,6 +95,41 @@ class OnvifDaemonTest(unittest.TestCase):
         for op in set(r["op"] for r in recs):
             self.assertLessEqual(len([r for r in recs if r["op"] == op]), 2, op)
 
+    def probe_other(self, *args, profile="agsh", password=CAM_PASSWORD):
+        """Probe a fake device of its own, started with these options."""
+        dev = oc.FakeDevice(*args, profile=profile, user="admin", password=CAM_PASSWORD).start()
+        try:
+            return self.call("POST", "/api/v1/onvif/probe", self.device(port=dev.port,
+                                                                       password=password))
+        finally:
+            dev.stop()
+
+    def test_http_500_without_fault_is_device_error(self):
+        # HTTP 500 with an HTML page and no SOAP fault: the device failing, not a SOAP fault, so
+        # device_error (docs/http-api.md keeps device_fault for SOAP faults).
+        st, js = self.probe_other("--http-500", "GetDeviceInformation")
+        self.assertEqual(st, 502, js)
+        self.assertEqual(js["error"]["code"], "device_error", js)
+        self.assertIn("HTTP status 500", js["error"]["message"])
+
+    def test_wsa_header_faults(self):
+        # Faults with a WS-Addressing header marked mustUnderstand (tests/data/onvif/wsa-faults):
+        # NotAuthorized is device_auth, another fault device_fault with its subcodes.
+        st, js = self.probe_other("--auth-fault", "wsa", password="Wr0ng-pw!")
+        self.assertEqual(st, 502, js)
+        self.assertEqual(js["error"]["code"], "device_auth", js)
+        st, js = self.probe_other("--fault", "GetProfiles", "--fault-capture", "wsa")
+        self.assertEqual(st, 502, js)
+        self.assertEqual(js["error"]["code"], "device_fault", js)
+        self.assertIn("ter:InvalidArgVal/ter:NoProfile", js["error"]["message"])
+
+    def test_media2_http_500_probe_uses_media1(self):
+        st, js = self.probe_other("--http-500", "media2.GetProfiles", profile="media2")
+        self.assertEqual(st, 200, js)
+        self.assertFalse(js["services"]["media2"], js)
+        self.assertEqual([p["token"] for p in js["profiles"]], ["main"])
+        self.assertTrue(js["profiles"][0]["uri"].startswith("rtsp://127.0.0.1"), js)
+
     def test_bad_requests(self):
         for body in ({}, {"host": "a b"}, {"host": "h", "port": 0}, {"host": "h", "zzz": 1},
                      {"host": 5}):

@@ -9,9 +9,10 @@ byte for byte except for:
   - GetSystemDateAndTime: the UTC (and local) date/time values are replaced by the device clock
     (now + --clock-offset; the bosch profile's clock starts at its capture's date by default);
   - GetStreamUri with --stream-uri: the URI element's text is replaced by that URI;
-  - the files under media2/ (written by us, NOT captures): their XML comments are stripped and
-    PROFILE_TOKEN is replaced by the requested profile token;
-  - a SOAP 1.1 request gets the same body in a SOAP 1.1 envelope (the namespace is swapped).
+  - the files under media2/ and wsa-faults/ (written by us, NOT captures): their XML comments are
+    stripped and PROFILE_TOKEN is replaced by the requested profile token;
+  - a SOAP 1.1 request gets the same body in a SOAP 1.1 envelope (the namespace is swapped; a
+    fault is rewritten in SOAP 1.1's form, its Header kept).
 LAN addresses in XAddrs and URIs are left as captured: the client has to rewrite them. Every path
 named in an XAddr of the profile's captures is served (plus /onvif/device_service); other paths
 get 404.
@@ -19,7 +20,8 @@ get 404.
 Checks on what the client sends (each result goes to --record, one JSON line per request):
   - WS-Security UsernameToken: PasswordDigest == Base64(SHA1(nonce + created + password)),
     Username == --user, Created within +-300 s of the device clock. Missing or wrong ->
-    SOAP fault env:Sender/ter:NotAuthorized (HTTP 400 with SOAP 1.2, 500 with SOAP 1.1).
+    SOAP fault env:Sender/ter:NotAuthorized (HTTP 400 with SOAP 1.2, 500 with SOAP 1.1); with
+    --auth-fault wsa, wsa-faults/NotAuthorized.xml (a WS-Addressing header marked mustUnderstand).
     GetSystemDateAndTime is always open (unless --digest-only without --gsdt-open).
   - --digest-only: every request needs a valid RFC 2617 HTTP Digest (MD5, qop=auth) answer to
     our challenge; without one -> 401 with `WWW-Authenticate: Digest realm=..., qop="auth",
@@ -137,8 +139,12 @@ PROFILES = {
     }),
 }
 CLOCK_FROM_CAPTURE = {"bosch"}  # the Bosch camera's clock was years off: keep its date
-FAULT_CAPTURES = {"ex_onvif": "ex_onvif/soap_fault.xml", "agsh": "agsh-onvif/Error.xml"}
-WRITTEN_DIRS = ("media2/",)
+FAULT_CAPTURES = {"ex_onvif": "ex_onvif/soap_fault.xml", "agsh": "agsh-onvif/Error.xml",
+                  "wsa": "wsa-faults/InvalidArgVal.xml"}
+WRITTEN_DIRS = ("media2/", "wsa-faults/")
+# --http-500: what a device answers when it fails without a SOAP fault (a device bug)
+HTTP_500_BODY = ("<html><head><title>500 Internal Server Error</title></head>"
+                 "<body><h1>500 Internal Server Error</h1></body></html>\n")
 
 
 def local(tag):
@@ -314,26 +320,44 @@ class Device:
         if self.args.fault_capture == "spec":
             # the ex_onvif capture's codes, in a fault whose env: prefix is declared
             return self.fault(soap, "Sender", "ter:InvalidArgVal/ter:NoProfile", "Argument Value Invalid")
-        rel = FAULT_CAPTURES[self.args.fault_capture]
+        return self.fault_file(FAULT_CAPTURES[self.args.fault_capture], soap)
+
+    def fault_file(self, rel, soap):
+        """A SOAP 1.2 fault from a file, or its SOAP 1.1 form. Returns (status, body)."""
         text = self.load(rel)
         if soap == "1.2":
             return (400 if "Sender" in text else 500), text
-        # SOAP 1.1 has no subcodes: the first subcode becomes the faultcode (what ONVIF devices
-        # speaking 1.1 do), the reason the faultstring, the detail is kept.
         try:
-            root = ET.fromstring(text.encode())
-            sub = text_of(find_local(root, "Subcode"), "Value")
-            reason = text_of(root, "Text")
-            det = find_local(root, "Detail")
-            detail = "".join(ET.tostring(c, encoding="unicode") for c in det) if det is not None else ""
+            return 500, self.fault_to_soap11(text)
         except ET.ParseError:  # agsh's Error.xml is not well-formed: send it as it is
             return 500, self.to_soap11(text)
-        body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-                '<SOAP-ENV:Envelope xmlns:SOAP-ENV="%s" xmlns:ter="http://www.onvif.org/ver10/error">'
-                '<SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>%s</faultcode><faultstring>%s</faultstring>'
+
+    @staticmethod
+    def fault_to_soap11(text):
+        """A SOAP 1.2 fault written as SOAP 1.1 devices write it: 1.1 has no subcodes, so the first
+        subcode becomes the faultcode, the reason the faultstring; the detail is kept, and so is
+        the Header, its mustUnderstand="true" written "1" (1.1's form)."""
+        root = ET.fromstring(text.encode())
+        sub = text_of(find_local(root, "Subcode"), "Value")
+        reason = text_of(root, "Text")
+        det = find_local(root, "Detail")
+        detail = "".join(ET.tostring(c, encoding="unicode") for c in det) if det is not None else ""
+        header, decls = "", ""
+        m = re.search(r"<(?:([\w-]+):)?Header\b[^>]*>(.*?)</(?:[\w-]+:)?Header>", text, re.S)
+        if m:
+            env = m.group(1)
+            inner = re.sub(r'\b%s:mustUnderstand="(?:true|1)"' % env, 'SOAP-ENV:mustUnderstand="1"',
+                           m.group(2))
+            header = "<SOAP-ENV:Header>%s</SOAP-ENV:Header>" % inner
+            start = re.search(r"<(?:[\w-]+:)?Envelope\b[^>]*>", text).group(0)
+            decls = "".join(' xmlns:%s="%s"' % (p, u)
+                            for p, u in re.findall(r'xmlns:([\w-]+)="([^"]*)"', start)
+                            if u != SOAP12 and p != "ter")
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<SOAP-ENV:Envelope xmlns:SOAP-ENV="%s" xmlns:ter="http://www.onvif.org/ver10/error"%s>'
+                '%s<SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>%s</faultcode><faultstring>%s</faultstring>'
                 '<detail>%s</detail></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>\n'
-                % (SOAP11, sub, xml_escape(reason or ""), detail))
-        return 500, body
+                % (SOAP11, decls, header, sub, xml_escape(reason or ""), detail))
 
     # ---- authentication -----------------------------------------------------------------------
     def check_wsse(self, header):
@@ -488,10 +512,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n > 0 else b""
 
-    def send(self, status, body, soap="1.2", extra=()):
+    def send(self, status, body, soap="1.2", extra=(), ctype=None):
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.send_response(status)
-        ctype = "application/soap+xml; charset=utf-8" if soap == "1.2" else "text/xml; charset=utf-8"
+        if ctype is None:
+            ctype = "application/soap+xml; charset=utf-8" if soap == "1.2" else "text/xml; charset=utf-8"
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
         for k, v in extra:
@@ -576,8 +601,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not wsse_ok:
                 rec["auth_error"] = wsse_why
             if not wsse_ok and op != "GetSystemDateAndTime":
-                st, text = dev.fault(soap, "Sender", "ter:NotAuthorized", "Sender not Authorized")
-                rec["fault"] = "ter:NotAuthorized"
+                if dev.args.auth_fault == "wsa":
+                    st, text = dev.fault_file("wsa-faults/NotAuthorized.xml", soap)
+                    rec["fault"] = "wsa-faults/NotAuthorized.xml"
+                else:
+                    st, text = dev.fault(soap, "Sender", "ter:NotAuthorized", "Sender not Authorized")
+                    rec["fault"] = "ter:NotAuthorized"
                 rec["status"] = st
                 dev.write_record(rec)
                 self.send(st, text, soap)
@@ -588,6 +617,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             rec["status"] = st
             dev.write_record(rec)
             self.send(st, text, soap)
+            return
+        if op in (dev.args.http_500 or []) or key in (dev.args.http_500 or []):
+            rec["status"] = 500
+            rec["error"] = "HTTP 500 without a SOAP fault"
+            dev.write_record(rec)
+            self.send(500, HTTP_500_BODY, ctype="text/html; charset=utf-8")
             return
         unsupported = set(dev.args.unsupported or [])
         if (key == "device.GetServices" and dev.args.no_getservices or key not in dev.files
@@ -630,8 +665,15 @@ def main(argv=None):
                     help="answer OPERATION (e.g. GetProfiles or media.GetProfiles) with a captured SOAP fault")
     ap.add_argument("--fault-capture", choices=sorted(FAULT_CAPTURES) + ["spec"], default="ex_onvif",
                     help="ex_onvif soap_fault.xml (env:Sender with env: undeclared, ter:InvalidArgVal/"
-                         "ter:NoProfile), agsh Error.xml (not well-formed), or spec: the same codes "
-                         "written with every prefix declared")
+                         "ter:NoProfile), agsh Error.xml (not well-formed), spec: the same codes "
+                         "written with every prefix declared, or wsa: the same codes in "
+                         "wsa-faults/InvalidArgVal.xml (WS-Addressing header, mustUnderstand)")
+    ap.add_argument("--auth-fault", choices=["spec", "wsa"], default="spec",
+                    help="the NotAuthorized fault of a failed authentication: spec (no header) or "
+                         "wsa: wsa-faults/NotAuthorized.xml (wsa:Action marked mustUnderstand)")
+    ap.add_argument("--http-500", action="append", metavar="OPERATION",
+                    help="answer OPERATION (e.g. media2.GetProfiles) with HTTP 500 and an HTML "
+                         "page, no SOAP fault (a device bug)")
     ap.add_argument("--stream-uri", help="GetStreamUri answers this URI")
     ap.add_argument("--record", metavar="FILE", help="JSON line per request")
     args = ap.parse_args(argv)

@@ -148,6 +148,39 @@ class FakeDeviceSelfTest(oc.TestCase):
         st, _, body = self.signed(dev2, "<trt:GetProfiles/>", path="/onvif/services")
         self.assertIn("ter:fault subcode", body)
 
+    def test_wsa_faults(self):
+        # --auth-fault wsa / --fault-capture wsa: the written wsa-faults/ files, their header kept
+        # in both SOAP versions (mustUnderstand "true" in 1.2, "1" in 1.1)
+        wsa = "http://www.w3.org/2005/08/addressing"
+        dev = self.device("--auth-fault", "wsa", "--fault", "GetProfiles", "--fault-capture", "wsa")
+        for soap, env, status, must in (("1.2", oc.SOAP12, 400, "true"), ("1.1", oc.SOAP11, 500, "1")):
+            st, _, body = self.signed(dev, "<tds:GetServices/>", password="wrong", soap=soap)
+            self.assertEqual(st, status, body)
+            self.assertNotIn("<!--", body)
+            root = ET.fromstring(body.encode())
+            self.assertEqual(root.tag, "{%s}Envelope" % env)
+            action = root.find("{%s}Header/{%s}Action" % (env, wsa))
+            self.assertEqual(action.text, wsa + "/soap/fault")
+            self.assertEqual(action.get("{%s}mustUnderstand" % env), must)
+            self.assertIn("ter:NotAuthorized", body)
+            st, _, body = self.signed(dev, "<trt:GetProfiles/>", path="/onvif/services", soap=soap)
+            self.assertEqual(st, status, body)
+            root = ET.fromstring(body.encode())
+            to = root.find("{%s}Header/{%s}To" % (env, wsa))
+            self.assertEqual(to.get("{%s}mustUnderstand" % env), must)
+            self.assertIn("ter:InvalidArgVal", body)
+        self.assertEqual([r.get("fault") for r in dev.records()],
+                         ["wsa-faults/NotAuthorized.xml", "wsa"] * 2)
+
+    def test_http_500(self):
+        # --http-500: an HTML page with HTTP 500, no SOAP at all
+        dev = self.device("--http-500", "GetDeviceInformation")
+        st, hd, body = self.signed(dev, INFO)
+        self.assertEqual(st, 500)
+        self.assertTrue(hd["content-type"].startswith("text/html"), hd)
+        self.assertNotIn("Envelope", body)
+        self.assertEqual(dev.records()[-1]["status"], 500)
+
     def test_media2_token_and_velocity(self):
         dev = self.device(profile="media2")
         st, _, body = self.signed(dev, "<tr2:GetStreamUri><tr2:Protocol>RTSP</tr2:Protocol>"

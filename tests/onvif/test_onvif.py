@@ -120,6 +120,21 @@ class Profiles(oc.TestCase):
         # address the client reached (a connection to 192.168.1.64 or to port 80 would fail)
         self.assertEqual({r["path"] for r in m2}, {"/onvif/media2_service"})
 
+    def test_media2_http_500_falls_back_to_media1(self):
+        # A device bug: Media2 GetProfiles answers HTTP 500 with an HTML page, no SOAP fault.
+        # The client takes Media1's profiles and keeps to Media1 for their URIs.
+        dev = self.device("--http-500", "media2.GetProfiles", profile="media2")
+        res = self.ok(dev, "profiles")
+        self.assertIs(res["media2"], False)
+        self.assertEqual([(p["token"], p["encoding"]) for p in res["profiles"]], [("main", "H264")])
+        gp = dev.of("GetProfiles")
+        self.assertEqual([(r["service"], r["status"]) for r in gp], [("media2", 500), ("media", 200)])
+        self.assertEqual(gp[1]["path"], "/onvif/media_service")
+        res = self.ok(dev, "uri")
+        self.assertEqual((res["token"], res["media2"]), ("main", False))
+        self.assertEqual(self.assertRewritten(res["uri"]).path, "/h264main")
+        self.assertEqual([r["service"] for r in dev.of("GetStreamUri")], ["media"])
+
     def test_getcapabilities_fallback(self):
         dev = self.device("--no-getservices")
         res = self.ok(dev, "profiles")
@@ -370,6 +385,43 @@ class Errors(oc.TestCase):
         err, _ = self.fails(dev, "info")
         self.assertIn(err["code"], (-oc.EOPNOTSUPP, -oc.EPROTO), err)
         self.assertIn("ActionNotSupported", err["message"])
+
+    # Faults whose Header carries WS-Addressing 1.0 elements marked mustUnderstand, as a
+    # third-party ONVIF device implementation sends them (WRITTEN in that shape, not captured:
+    # tests/data/onvif/wsa-faults/README).
+    def test_wsa_header_not_authorized(self):
+        dev = self.device("--auth-fault", "wsa")
+        err, _ = self.fails(dev, "info", password="Wrong:pa55", code=oc.EACCES)
+        self.assertEqual(err["name"], "EACCES")
+        self.assertIn("ter:NotAuthorized", err["message"])
+        refused = [r for r in dev.records() if r.get("fault") == "wsa-faults/NotAuthorized.xml"]
+        self.assertEqual(len(refused), 1, dev.ops())        # one refusal, no retry, no fallback
+        self.assertEqual(dev.records()[-1], refused[0])
+
+    def test_wsa_header_not_authorized_soap11(self):
+        dev = self.device("--auth-fault", "wsa")
+        err, _ = self.fails(dev, "info", opts=["--soap11"], password="Wrong:pa55", code=oc.EACCES)
+        self.assertIn("NotAuthorized", err["message"])
+
+    def test_wsa_header_fault_subcodes(self):
+        dev = self.device("--fault", "GetProfiles", "--fault-capture", "wsa")
+        err, _ = self.fails(dev, "profiles", code=oc.EPROTO)
+        self.assertIn("ter:InvalidArgVal/ter:NoProfile", err["message"])
+        self.assertIn("Argument Value Invalid", err["message"])
+        self.assertEqual(len(dev.of("GetProfiles")), 1)
+
+    def test_wsa_header_fault_subcodes_soap11(self):
+        dev = self.device("--fault", "GetProfiles", "--fault-capture", "wsa")
+        err, _ = self.fails(dev, "profiles", opts=["--soap11"], code=oc.EPROTO)
+        self.assertIn("ter:InvalidArgVal", err["message"])
+        self.assertIn("Argument Value Invalid", err["message"])
+
+    def test_http_500_without_fault(self):
+        # EPROTO is a SOAP fault's; an HTML page with HTTP 500 is an answer the client cannot use.
+        dev = self.device("--http-500", "GetDeviceInformation")
+        err, _ = self.fails(dev, "info", code=oc.EBADMSG)
+        self.assertIn("HTTP status 500", err["message"])
+        self.assertEqual(len(dev.of("GetDeviceInformation")), 1)
 
     def test_hang_timeout(self):
         dev = self.device("--hang")

@@ -59,6 +59,12 @@ void script_add_file(struct script *s, const char *rel)
 
 void script_add_file_replace(struct script *s, const char *rel, const char *from, const char *to)
 {
+    script_add_file_replace_status(s, 200, rel, from, to);
+}
+
+void script_add_file_replace_status(struct script *s, int status, const char *rel,
+                                    const char *from, const char *to)
+{
     char *body = load_capture(rel);
     size_t cap = strlen(body) * 2 + strlen(to) * 8 + 1;
     char *out = calloc(1, cap), *o = out;
@@ -67,7 +73,7 @@ void script_add_file_replace(struct script *s, const char *rel, const char *from
         if (!strstr(q + strlen(from), from))
             strcpy(o, q + strlen(from));
     }
-    script_add(s, 200, NULL, out[0] ? out : body);
+    script_add(s, status, NULL, out[0] ? out : body);
     free(out);
     free(body);
 }

@@ -31,6 +31,10 @@ void script_add_file_status(struct script *s, int status, const char *rel);
 /** Queue a capture as a 200 answer, with @p from replaced by @p to in it. */
 void script_add_file_replace(struct script *s, const char *rel, const char *from, const char *to);
 
+/** The same as an answer with HTTP @p status. */
+void script_add_file_replace_status(struct script *s, int status, const char *rel,
+                                    const char *from, const char *to);
+
 /** Open a handle on 127.0.0.1:8080 replaying @p s. */
 int script_open(struct script *s, struct ls_onvif **dev, const char *user, const char *password);
 

@@ -314,6 +314,113 @@ static void media2(void)
     script_free(&s);
 }
 
+/* A header block we cannot know, marked mustUnderstand (env: the envelope's prefix). */
+#define VENDOR_HEADER(env)                                                                \
+    "<v:Session xmlns:v=\"urn:example:vendor\" " env ":mustUnderstand=\"1\">7</v:Session>"
+
+/* Faults whose Header carries WS-Addressing 1.0 elements marked mustUnderstand,
+ * written in a third-party device's shape (tests/data/onvif/wsa-faults/README):
+ * read as faults, NotAuthorized is -EACCES, subcodes are kept. */
+static void wsa_faults(void)
+{
+    struct script s = { 0 };
+    script_add_file(&s, "agsh-onvif/GetSystemDateAndTime.xml");
+    script_add_file(&s, "agsh-onvif/GetServices.xml");
+    script_add_file_status(&s, 400, "wsa-faults/NotAuthorized.xml");
+    script_add_file_status(&s, 400, "wsa-faults/InvalidArgVal.xml");
+    /* An answer with the same kind of header: understood, parsed; an unknown
+     * block not marked mustUnderstand is skipped, as always. */
+    script_add_file_replace(&s, "agsh-onvif/GetDeviceInformation.xml", "<SOAP-ENV:Header>",
+                            "<SOAP-ENV:Header><wsa5:Action SOAP-ENV:mustUnderstand=\"true\">"
+                            "http://www.onvif.org/ver10/device/wsdl/GetDeviceInformationResponse"
+                            "</wsa5:Action><wsa5:RelatesTo>urn:uuid:1</wsa5:RelatesTo>"
+                            "<v:Trace xmlns:v=\"urn:example:vendor\">1</v:Trace>");
+    /* A header block nobody knows: the fault is still read... */
+    script_add_file_replace_status(&s, 400, "wsa-faults/NotAuthorized.xml", "<s:Header>",
+                                   "<s:Header>" VENDOR_HEADER("s"));
+    /* ...an answer is refused, naming it (SOAP: not understood, not processed). */
+    script_add_file_replace(&s, "agsh-onvif/GetDeviceInformation.xml", "<SOAP-ENV:Header>",
+                            "<SOAP-ENV:Header>" VENDOR_HEADER("SOAP-ENV"));
+    struct ls_onvif *dev = NULL;
+    CHECK_EQ_INT(script_open(&s, &dev, "admin", PW), 0);
+    if (!dev)
+        return script_free(&s);
+    struct ls_onvif_info info;
+    CHECK_EQ_INT(ls_onvif_get_info(dev, &info), -EACCES);
+    CHECK(strstr(ls_onvif_last_error(dev), "ter:NotAuthorized") != NULL);
+    CHECK(strstr(ls_onvif_last_error(dev), "Sender not Authorized") != NULL);
+    struct ls_onvif_profile p[2];
+    size_t n = 0;
+    CHECK_EQ_INT(ls_onvif_get_profiles(dev, p, 2, &n), -EPROTO);
+    CHECK(strstr(ls_onvif_last_error(dev), "ter:InvalidArgVal/ter:NoProfile") != NULL);
+    CHECK(strstr(ls_onvif_last_error(dev), "Argument Value Invalid") != NULL);
+    CHECK_EQ_INT(ls_onvif_get_info(dev, &info), 0);
+    CHECK_EQ_STR(info.manufacturer, "Mockup Manufacturer");
+    CHECK_EQ_INT(ls_onvif_get_info(dev, &info), -EACCES);
+    CHECK(strstr(ls_onvif_last_error(dev), "ter:NotAuthorized") != NULL);
+    CHECK_EQ_INT(ls_onvif_get_info(dev, &info), -EBADMSG);
+    CHECK(strstr(ls_onvif_last_error(dev), "v:Session") != NULL);
+    CHECK(strstr(ls_onvif_last_error(dev), "mustUnderstand") != NULL);
+    CHECK_EQ_INT(script_requests(&s), 7); /* one request each, no retry */
+    ls_onvif_close(&dev);
+    script_free(&s);
+}
+
+/* Media2 GetProfiles answered with HTTP 500 and no SOAP fault (a device bug):
+ * Media's profiles instead, and the handle keeps to Media for their URIs. */
+static void media2_http_error(const char *status_body)
+{
+    struct script s = { 0 };
+    script_add_file(&s, "agsh-onvif/GetSystemDateAndTime.xml");
+    script_add_file(&s, "media2/GetServices.xml");
+    script_add(&s, 500, NULL, status_body);
+    script_add_file(&s, "agsh-onvif/GetProfiles.xml");
+    script_add_file(&s, "agsh-onvif/GetStreamUri.xml");
+    struct ls_onvif *dev = NULL;
+    CHECK_EQ_INT(script_open(&s, &dev, "admin", PW), 0);
+    if (!dev)
+        return script_free(&s);
+    CHECK(ls_onvif_services(dev) & LS_ONVIF_SERVICE_MEDIA2);
+    struct ls_onvif_profile p[4];
+    size_t n = 0;
+    CHECK_EQ_INT(ls_onvif_get_profiles(dev, p, 4, &n), 0);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_STR(p[0].token, "main");
+    CHECK_EQ_INT(p[0].encoding, LS_ONVIF_ENCODING_H264);
+    CHECK(strstr(script_request(&s, 2), "POST /onvif/media2_service ") != NULL);
+    CHECK(strstr(script_request(&s, 3), "POST /onvif/media_service ") != NULL);
+    CHECK(strstr(script_request(&s, 3), "<trt:GetProfiles") != NULL);
+    CHECK(!(ls_onvif_services(dev) & LS_ONVIF_SERVICE_MEDIA2));
+    CHECK(ls_onvif_services(dev) & LS_ONVIF_SERVICE_MEDIA);
+    char uri[LS_ONVIF_URI_MAX];
+    CHECK_EQ_INT(ls_onvif_get_stream_uri(dev, NULL, uri, sizeof(uri)), 0);
+    CHECK_EQ_STR(uri, "rtsp://admin:p%40ss@127.0.0.1/h264main");
+    CHECK(strstr(script_request(&s, 4), "<trt:GetStreamUri>") != NULL);
+    CHECK_EQ_INT(script_requests(&s), 5);
+    ls_onvif_close(&dev);
+    script_free(&s);
+}
+
+/* No fallback after an authentication failure: cameras lock accounts. */
+static void media2_not_authorized(void)
+{
+    struct script s = { 0 };
+    script_add_file(&s, "agsh-onvif/GetSystemDateAndTime.xml");
+    script_add_file(&s, "media2/GetServices.xml");
+    script_add_file_status(&s, 400, "wsa-faults/NotAuthorized.xml");
+    script_add_file(&s, "agsh-onvif/GetProfiles.xml"); /* must never be asked for */
+    struct ls_onvif *dev = NULL;
+    CHECK_EQ_INT(script_open(&s, &dev, "admin", PW), 0);
+    if (!dev)
+        return script_free(&s);
+    size_t n = 0;
+    CHECK_EQ_INT(ls_onvif_get_profiles(dev, NULL, 0, &n), -EACCES);
+    CHECK_EQ_INT(script_requests(&s), 3);
+    CHECK(ls_onvif_services(dev) & LS_ONVIF_SERVICE_MEDIA2);
+    ls_onvif_close(&dev);
+    script_free(&s);
+}
+
 static void probe_matches(void)
 {
     struct soap *soap = soap_new1(SOAP_C_UTFSTRING);
@@ -468,6 +575,10 @@ int main(void)
     nvr_profiles();
     milesight();
     media2();
+    wsa_faults();
+    media2_http_error("");
+    media2_http_error("<html><body><h1>500 Internal Server Error</h1></body></html>\n");
+    media2_not_authorized();
     probe_matches();
     parse_only();
     return test_done("onvif-captures");

@@ -112,6 +112,40 @@ static void wrong_password(void)
     script_free(&s);
 }
 
+/* HTTP errors without a SOAP fault: -EPROTO is kept for SOAP faults, so a
+ * caller (the daemon) can tell a device's fault from a device failing. */
+static void http_errors(void)
+{
+    struct script s = { 0 };
+    script_add_file(&s, "agsh-onvif/GetSystemDateAndTime.xml");
+    script_add_file(&s, "agsh-onvif/GetServices.xml");
+    script_add(&s, 500, NULL, "");
+    script_add(&s, 500, NULL, "<html><body>Internal Server Error</body></html>");
+    script_add(&s, 400, NULL, "");
+    script_add(&s, 403, NULL, "");
+    script_add(&s, 404, NULL, "");
+    script_add_file_status(&s, 500, "ex_onvif/soap_fault.xml");
+    struct ls_onvif *dev = NULL;
+    CHECK_EQ_INT(script_open(&s, &dev, NULL, NULL), 0);
+    if (!dev)
+        return script_free(&s);
+    struct ls_onvif_info info;
+    CHECK_EQ_INT(ls_onvif_get_info(dev, &info), -EBADMSG);
+    CHECK_EQ_STR(ls_onvif_last_error(dev),
+                 "GetDeviceInformation: HTTP status 500 and no readable SOAP fault");
+    CHECK_EQ_INT(ls_onvif_get_info(dev, &info), -EBADMSG);
+    CHECK(strstr(ls_onvif_last_error(dev), "HTTP status 500") != NULL);
+    CHECK_EQ_INT(ls_onvif_get_info(dev, &info), -EBADMSG);
+    CHECK(strstr(ls_onvif_last_error(dev), "HTTP status 400") != NULL);
+    CHECK_EQ_INT(ls_onvif_get_info(dev, &info), -EACCES);
+    CHECK_EQ_INT(ls_onvif_get_info(dev, &info), -EOPNOTSUPP);
+    CHECK_EQ_INT(ls_onvif_get_info(dev, &info), -EPROTO); /* the same status with a fault */
+    CHECK(strstr(ls_onvif_last_error(dev), "ter:InvalidArgVal") != NULL);
+    CHECK_EQ_INT(script_requests(&s), 8);
+    ls_onvif_close(&dev);
+    script_free(&s);
+}
+
 static void soap11(void)
 {
     struct script s = { 0 };
@@ -185,6 +219,7 @@ int main(void)
     open_sequence();
     digest_retry();
     wrong_password();
+    http_errors();
     soap11();
     silent_device();
     bad_settings();
