@@ -222,8 +222,11 @@ static bool allowed(struct lsd_server *s, struct evhttp_request *req, enum lsd_a
     case LSD_API:
         return !api[0] || has_token(req, api, "access_token");
     case LSD_VIEWER:
+        /* The API token can do everything the viewer token can, so it passes
+         * wherever that one does: also as ?token=, the one way a <video>
+         * element or a player URL carries a credential (no headers). */
         return !viewer[0] || has_token(req, viewer, "token") ||
-               (api[0] && has_token(req, api, "access_token"));
+               (api[0] && (has_token(req, api, "access_token") || has_token(req, api, "token")));
     }
     return false;
 }

@@ -750,6 +750,9 @@ class Auth(ApiCase):
         self.assertError(d.api("GET", "/live/nope.flv"), 401, "unauthorized")
         self.assertFlvPlays(d.url("/live/a1.flv?token=" + self.VIEWER))
         self.assertFlvPlays(d.url("/live/a1.flv?access_token=" + self.TOKEN))
+        # The API token also works as ?token= (http-api.md): a player URL carries no header.
+        self.assertFlvPlays(d.url("/live/a1.flv?token=" + self.TOKEN))
+        self.assertError(d.api("GET", "/api/v1/relays?token=" + self.TOKEN), 401, "unauthorized")
 
     def test_auth_off(self):
         d = self.start_daemon()
