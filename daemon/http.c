@@ -17,6 +17,7 @@
 
 #include "daemon/http.h"
 #include "daemon/log.h"
+#include "daemon/origin.h"
 #include "daemon/server.h"
 
 static const struct lsd_route *const tables[] = {
@@ -299,15 +300,6 @@ static bool body_type_ok(struct evhttp_request *req)
            (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
 }
 
-static bool loopback_name(const char *host, size_t n)
-{
-    if ((n == 9 && strncasecmp(host, "localhost", 9) == 0) || (n == 5 && !strncmp(host, "[::1]", 5)))
-        return true;
-    if (n < 4 || strncmp(host, "127.", 4) != 0)
-        return false;
-    return strspn(host, "0123456789.") >= n;
-}
-
 /* DNS rebinding: a page from evil.example whose name now points at
  * 127.0.0.1 reaches a loopback daemon with "Host: evil.example". When we
  * listen on loopback, only loopback names (and public_url's host) pass. */
@@ -319,16 +311,7 @@ static bool host_ok(struct lsd_server *s, struct evhttp_request *req)
     const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
     if (!host)
         return true; /* HTTP/1.0 without Host: no browser sends that */
-    size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
-    if (loopback_name(host, n))
-        return true;
-    const char *pub = strstr(s->config.public_url, "://");
-    if (pub) {
-        pub += 3;
-        size_t pn = pub[0] == '[' ? strcspn(pub, "]") + 1 : strcspn(pub, ":/");
-        return pn == n && strncasecmp(pub, host, n) == 0;
-    }
-    return false;
+    return lsd_host_allowed(host, s->config.public_url);
 }
 
 static void dispatch(struct evhttp_request *req, void *arg)

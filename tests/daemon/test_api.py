@@ -519,6 +519,23 @@ class Endpoints(ApiCase):
         for host in ("localhost:%d" % d.port, "127.0.0.1:%d" % d.port, "[::1]:%d" % d.port):
             self.assertEqual(d.request("GET", "/api/v1/relays", headers={"Host": host})[0], 200, host)
 
+    def test_foreign_host_shapes_refused(self):
+        """On loopback only a Host that parses strictly as a loopback name passes (DNS
+        rebinding): no trailing text after the brackets or the port, no name that merely
+        starts like one."""
+        d, p = self.daemon, self.daemon.port
+        for host in ("[::1]evil", "[::1]evil:%d" % p, "[::1]:%dx" % p, "[::1].evil.com", "[::1",
+                     "[evil]:%d" % p, "127.0.0.1.evil.com", "127.0.0.1.evil.com:%d" % p,
+                     "127.0.0.1:%dx" % p, "127.0.0.1:", "127.0.0.1:99999", "127.0.0.1 evil",
+                     "localhost.evil.com", "localhost:%d@evil.com" % p, "evil.example"):
+            with self.subTest(host=host):
+                st, hd, raw = d.request("GET", "/api/v1/relays", headers={"Host": host})
+                self.assertError((st, hd, json.loads(raw)), 421, "host_not_allowed")
+        for host in ("localhost", "LocalHost:%d" % p, "127.0.0.1", "127.9.8.7:%d" % p, "[::1]",
+                     "[0:0:0:0:0:0:0:1]:%d" % p, "[::ffff:127.0.0.1]:%d" % p):
+            with self.subTest(host=host):
+                self.assertEqual(d.request("GET", "/api/v1/relays", headers={"Host": host})[0], 200)
+
     def test_cors_origin_configured(self):
         with lsd.Daemon(config={"cors_origin": "https://app.example"}) as d2:
             st, hd, _ = d2.request("GET", "/api/v1/relays", headers={"Origin": "https://app.example"})
