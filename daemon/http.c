@@ -314,6 +314,33 @@ static bool host_ok(struct lsd_server *s, struct evhttp_request *req)
     return lsd_host_allowed(host, s->config.public_url);
 }
 
+/* A page on another site can make the browser send requests here (an <img>
+ * is enough for a GET) but must not change anything: refused with 403 when
+ * the browser says where the request comes from (docs/compat.md). Clients
+ * that are not browsers send neither header and are not concerned. */
+static bool refuse_other_site(struct lsd_server *s, struct evhttp_request *req,
+                              const struct lsd_route *r, unsigned bit)
+{
+    if (!r->changes_state && !(bit & (LSD_POST | LSD_PUT | LSD_PATCH | LSD_DELETE)))
+        return false;
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    struct lsd_site site = {
+        .host = evhttp_find_header(in, "Host"),
+        .origin = evhttp_find_header(in, "Origin"),
+        .fetch_site = evhttp_find_header(in, "Sec-Fetch-Site"),
+        .public_url = s->config.public_url,
+        .cors_origin = s->config.cors_origin,
+    };
+    if (!lsd_from_other_site(&site))
+        return false;
+    lsd_logf(s->log, LS_LOG_DEBUG, "%s refused: sent for another site's page",
+             lsd_method_name(bit));
+    lsd_reply_error(req, 403, "cross_site",
+                    "a request that changes state is refused from another site's page "
+                    "(Origin or Sec-Fetch-Site); set cors_origin to allow one");
+    return true;
+}
+
 static void dispatch(struct evhttp_request *req, void *arg)
 {
     struct lsd_server *s = arg;
@@ -337,6 +364,8 @@ static void dispatch(struct evhttp_request *req, void *arg)
             mask |= r->methods;
             if (!(r->methods & bit))
                 continue;
+            if (refuse_other_site(s, req, r, bit))
+                goto out;
             if (!allowed(s, req, r->access)) {
                 evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
                                   "Bearer");

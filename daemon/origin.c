@@ -1,6 +1,6 @@
 /*
- * Host, Origin and Sec-Fetch-Site: strict parsing and the browser defences
- * built on them (see origin.h, docs/http-api.md).
+ * Host, Origin and Sec-Fetch-Site: strict parsing and the two browser
+ * defences built on them (see origin.h, docs/compat.md).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -76,6 +76,11 @@ bool lsd_host_is_loopback(const struct lsd_host *h)
     return inet_pton(AF_INET, h->name, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
+static bool same_host(const struct lsd_host *a, const struct lsd_host *b)
+{
+    return a->ipv6 == b->ipv6 && a->port == b->port && strcasecmp(a->name, b->name) == 0;
+}
+
 /* "scheme://authority" followed by the end or, when @p path_ok, a path, a
  * query or a fragment. The scheme (http or https) into @p scheme. */
 static int parse_origin(const char *url, bool path_ok, char scheme[8], struct lsd_host *h)
@@ -94,7 +99,12 @@ static int parse_origin(const char *url, bool path_ok, char scheme[8], struct ls
         return -EINVAL;
     memcpy(copy, auth, an);
     copy[an] = '\0';
-    return lsd_host_parse(copy, h);
+    if (lsd_host_parse(copy, h) < 0)
+        return -EINVAL;
+    /* Browsers leave the scheme's own port out of an Origin: so do we. */
+    if (h->port == (sn == 4 ? 80 : 443))
+        h->port = -1;
+    return 0;
 }
 
 bool lsd_host_allowed(const char *host, const char *public_url)
@@ -108,4 +118,36 @@ bool lsd_host_allowed(const char *host, const char *public_url)
     /* public_url's name, whatever the port: a proxy may forward another one. */
     return public_url[0] && parse_origin(public_url, true, scheme, &pub) == 0 &&
            pub.ipv6 == h.ipv6 && strcasecmp(pub.name, h.name) == 0;
+}
+
+static bool origin_ok(const struct lsd_site *q)
+{
+    const char *cors = q->cors_origin;
+    if (strcmp(cors, "*") == 0)
+        return true;
+    size_t cn = strlen(cors);
+    while (cn && cors[cn - 1] == '/')
+        cn--;
+    if (cn && strlen(q->origin) == cn && strncasecmp(q->origin, cors, cn) == 0)
+        return true;
+    struct lsd_host o, h;
+    char scheme[8], pub_scheme[8];
+    if (parse_origin(q->origin, false, scheme, &o) < 0)
+        return false; /* "null" (sandboxes, cross-site redirects) or garbage */
+    /* The page was served by this daemon: its authority is our Host. The
+     * scheme may be https when a TLS proxy forwards the Host unchanged. */
+    if (q->host && lsd_host_parse(q->host, &h) == 0 && same_host(&o, &h))
+        return true;
+    struct lsd_host pub;
+    return q->public_url[0] && parse_origin(q->public_url, true, pub_scheme, &pub) == 0 &&
+           strcasecmp(scheme, pub_scheme) == 0 && same_host(&o, &pub);
+}
+
+bool lsd_from_other_site(const struct lsd_site *q)
+{
+    if (q->origin)
+        return !origin_ok(q);
+    if (!q->fetch_site)
+        return false;
+    return strcasecmp(q->fetch_site, "same-origin") != 0 && strcasecmp(q->fetch_site, "none") != 0;
 }

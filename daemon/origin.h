@@ -34,4 +34,25 @@ bool lsd_host_is_loopback(const struct lsd_host *h);
  */
 bool lsd_host_allowed(const char *host, const char *public_url);
 
+/** What decides whether a request comes from another site's page. */
+struct lsd_site {
+    const char *host;        /**< the Host header, or NULL */
+    const char *origin;      /**< the Origin header, or NULL */
+    const char *fetch_site;  /**< the Sec-Fetch-Site header, or NULL */
+    const char *public_url;  /**< config public_url, "" when unset */
+    const char *cors_origin; /**< config cors_origin, "" when unset, "*" for any */
+};
+
+/**
+ * Whether a browser sent this request for a page of another site — which
+ * must not change state. With an Origin, it decides: the daemon's own origin
+ * ("http(s)://" + Host, or public_url's origin) and cors_origin pass, nothing
+ * else does ("null" neither). Without one, Sec-Fetch-Site decides: only
+ * "same-origin" and "none" (typed by the user) pass; "same-site" does not (a
+ * page on another port of the same host is another program). With neither
+ * header the client is not a browser (curl, a camera, the push API's
+ * clients) and passes.
+ */
+bool lsd_from_other_site(const struct lsd_site *q);
+
 #endif
