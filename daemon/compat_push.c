@@ -255,9 +255,9 @@ static void back_stream(struct lsd_server *s, struct evhttp_request *req,
 const struct lsd_route lsd_routes_push[] = {
     {LSD_POST, "/REAL_STREAM", LSD_API, real_stream},
     {LSD_POST, "/BACK_STREAM", LSD_API, back_stream},
-    {LSD_GET, "/STREAM/*/BEATS", LSD_API, lsd_push_beats},
+    {LSD_GET, "/STREAM/*/BEATS", LSD_API, lsd_push_beats, true},
     {LSD_POST, "/STREAM/*/POSITION", LSD_API, lsd_push_position},
     {LSD_POST, "/STREAM/*/PTZControl", LSD_API, lsd_push_ptz},
-    {LSD_GET, "/STREAM/*/STOP", LSD_API, lsd_push_stop},
+    {LSD_GET, "/STREAM/*/STOP", LSD_API, lsd_push_stop, true},
     {0, NULL, 0, NULL},
 };

@@ -17,6 +17,7 @@
 
 #include "daemon/http.h"
 #include "daemon/log.h"
+#include "daemon/origin.h"
 #include "daemon/server.h"
 
 static const struct lsd_route *const tables[] = {
@@ -222,8 +223,11 @@ static bool allowed(struct lsd_server *s, struct evhttp_request *req, enum lsd_a
     case LSD_API:
         return !api[0] || has_token(req, api, "access_token");
     case LSD_VIEWER:
+        /* The API token can do everything the viewer token can, so it passes
+         * wherever that one does: also as ?token=, the one way a <video>
+         * element or a player URL carries a credential (no headers). */
         return !viewer[0] || has_token(req, viewer, "token") ||
-               (api[0] && has_token(req, api, "access_token"));
+               (api[0] && (has_token(req, api, "access_token") || has_token(req, api, "token")));
     }
     return false;
 }
@@ -296,15 +300,6 @@ static bool body_type_ok(struct evhttp_request *req)
            (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
 }
 
-static bool loopback_name(const char *host, size_t n)
-{
-    if ((n == 9 && strncasecmp(host, "localhost", 9) == 0) || (n == 5 && !strncmp(host, "[::1]", 5)))
-        return true;
-    if (n < 4 || strncmp(host, "127.", 4) != 0)
-        return false;
-    return strspn(host, "0123456789.") >= n;
-}
-
 /* DNS rebinding: a page from evil.example whose name now points at
  * 127.0.0.1 reaches a loopback daemon with "Host: evil.example". When we
  * listen on loopback, only loopback names (and public_url's host) pass. */
@@ -316,16 +311,34 @@ static bool host_ok(struct lsd_server *s, struct evhttp_request *req)
     const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
     if (!host)
         return true; /* HTTP/1.0 without Host: no browser sends that */
-    size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
-    if (loopback_name(host, n))
-        return true;
-    const char *pub = strstr(s->config.public_url, "://");
-    if (pub) {
-        pub += 3;
-        size_t pn = pub[0] == '[' ? strcspn(pub, "]") + 1 : strcspn(pub, ":/");
-        return pn == n && strncasecmp(pub, host, n) == 0;
-    }
-    return false;
+    return lsd_host_allowed(host, s->config.public_url);
+}
+
+/* A page on another site can make the browser send requests here (an <img>
+ * is enough for a GET) but must not change anything: refused with 403 when
+ * the browser says where the request comes from (docs/compat.md). Clients
+ * that are not browsers send neither header and are not concerned. */
+static bool refuse_other_site(struct lsd_server *s, struct evhttp_request *req,
+                              const struct lsd_route *r, unsigned bit)
+{
+    if (!r->changes_state && !(bit & (LSD_POST | LSD_PUT | LSD_PATCH | LSD_DELETE)))
+        return false;
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    struct lsd_site site = {
+        .host = evhttp_find_header(in, "Host"),
+        .origin = evhttp_find_header(in, "Origin"),
+        .fetch_site = evhttp_find_header(in, "Sec-Fetch-Site"),
+        .public_url = s->config.public_url,
+        .cors_origin = s->config.cors_origin,
+    };
+    if (!lsd_from_other_site(&site))
+        return false;
+    lsd_logf(s->log, LS_LOG_DEBUG, "%s refused: sent for another site's page",
+             lsd_method_name(bit));
+    lsd_reply_error(req, 403, "cross_site",
+                    "a request that changes state is refused from another site's page "
+                    "(Origin or Sec-Fetch-Site); set cors_origin to allow one");
+    return true;
 }
 
 static void dispatch(struct evhttp_request *req, void *arg)
@@ -351,6 +364,8 @@ static void dispatch(struct evhttp_request *req, void *arg)
             mask |= r->methods;
             if (!(r->methods & bit))
                 continue;
+            if (refuse_other_site(s, req, r, bit))
+                goto out;
             if (!allowed(s, req, r->access)) {
                 evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
                                   "Bearer");

@@ -54,6 +54,8 @@ struct lsd_route {
                                   captures what precedes the suffix */
     enum lsd_access access;
     lsd_handler_fn handler;
+    bool changes_state;      /**< a GET that changes state (the push API's): refused
+                                  from other sites' pages like POST, PUT, PATCH, DELETE */
 };
 
 /* The route tables, one per file (each ends with a zeroed entry). */

@@ -45,6 +45,8 @@ int lsd_server_save(struct lsd_server *s)
     if (ret < 0)
         lsd_logf(s->log, LS_LOG_ERROR, "state not saved in %s: %s", s->config.data_dir,
                  strerror(-ret));
+    else
+        s->expire_wait = 0; /* saving works again: a pending expiry need not wait */
     return ret == -ENOMEM ? ret : ret < 0 ? -EIO : 0;
 }
 
@@ -243,19 +245,42 @@ int lsd_relay_renew_lease(struct lsd_server *s, struct lsd_relay *r, uint32_t se
     return ret;
 }
 
+/* An expiry that cannot be saved (disk full, state directory gone) is tried
+ * again after 2, 4, 8 ... 64 ticks, not on every tick: each try costs a
+ * state write and two log lines, and the cause rarely goes away in a second. */
+#define EXPIRE_DELAY_MAX 64
+
+static void expire_failed(struct lsd_server *s, const struct lsd_relay *r)
+{
+    s->expire_delay = s->expire_delay ? s->expire_delay * 2 : 2;
+    if (s->expire_delay > EXPIRE_DELAY_MAX)
+        s->expire_delay = EXPIRE_DELAY_MAX;
+    s->expire_wait = s->expire_delay - 1;
+    lsd_logf(s->log, LS_LOG_WARN, "relay %s: lease expired, kept until the state can be saved; "
+             "next try in %u s", r->spec.id, s->expire_delay);
+}
+
 /* Leases run on wall-clock time, so that they also hold across a restart. */
 void lsd_relays_expire(struct lsd_server *s)
 {
+    if (s->expire_wait) {
+        s->expire_wait--;
+        return;
+    }
     int64_t now = lsd_wall_ms();
     struct lsd_relay *r = s->relays, *next;
     for (; r; r = next) {
         next = r->next;
         if (r->spec.lease_deadline_ms && now >= r->spec.lease_deadline_ms) {
-            lsd_logf(s->log, LS_LOG_INFO, "relay %s: lease expired", r->spec.id);
-            /* Not saved (disk full?): the relay went back to the list's end;
-             * walking on could meet it again. Try again at the next tick. */
-            if (lsd_relay_remove(s, r) < 0)
-                break;
+            if (!s->expire_delay)
+                lsd_logf(s->log, LS_LOG_INFO, "relay %s: lease expired", r->spec.id);
+            /* Not saved: the relay went back to the list's end; walking on
+             * could meet it again. */
+            if (lsd_relay_remove(s, r) < 0) {
+                expire_failed(s, r);
+                return;
+            }
+            s->expire_delay = 0;
         }
     }
 }

@@ -63,6 +63,8 @@ struct lsd_server {
     struct lsd_log *log;
     struct lsd_async *async;       /**< requests answered later (ONVIF exchanges) */
     struct event *tick;            /**< 1 s timer: leases, housekeeping */
+    unsigned expire_wait;          /**< ticks to skip before retrying an unsaved lease expiry */
+    unsigned expire_delay;         /**< that retry's current delay in ticks (0: no failure) */
     struct event *sig_events[4];
     struct lsd_relay *relays;      /**< registry, creation order */
     size_t relay_count;

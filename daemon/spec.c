@@ -178,17 +178,18 @@ static int fail(char *err, size_t size, const char *fmt, ...)
     return -EINVAL;
 }
 
-static int pick(const char *const *names, size_t n, const json_t *v, const char *field, int *out,
+/* The index of v's word in names, or -EINVAL. Returned, not stored through an
+ * out-parameter: fail() is variadic, so never inlined, and the compiler cannot
+ * see that it always returns non-zero; it then warned (-O3) that the caller
+ * might read the index unset. */
+static int pick(const char *const *names, size_t n, const json_t *v, const char *field,
                 char *err, size_t size)
 {
     if (!json_is_string(v))
         return fail(err, size, "'%s' must be a string", field);
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(json_string_value(v), names[i]) == 0) {
-            *out = (int)i;
-            return 0;
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(json_string_value(v), names[i]) == 0)
+            return (int)i;
     return fail(err, size, "'%s' must be one of %s%s%s%s%s%s%s", field, names[0],
                 n > 1 ? ", " : "", n > 1 ? names[1] : "", n > 2 ? ", " : "", n > 2 ? names[2] : "",
                 n > 3 ? ", " : "", n > 3 ? names[3] : "");
@@ -280,14 +281,17 @@ static int read_field(struct lsd_relay_spec *spec, const char *key, const json_t
         if (!e && !lsd_spec_source_valid(spec->source))
             e = fail(err, size, "'source' must be an rtsp:// or rtsps:// URL with a host");
     } else if (strcmp(key, "transport") == 0) {
-        if (!(e = pick(transport_names, COUNT(transport_names), v, key, &x, err, size)))
-            spec->transport = (enum ls_transport)x;
+        if ((x = pick(transport_names, COUNT(transport_names), v, key, err, size)) < 0)
+            return x;
+        spec->transport = (enum ls_transport)x;
     } else if (strcmp(key, "audio") == 0) {
-        if (!(e = pick(audio_names, COUNT(audio_names), v, key, &x, err, size)))
-            spec->audio = (enum ls_audio_policy)x;
+        if ((x = pick(audio_names, COUNT(audio_names), v, key, err, size)) < 0)
+            return x;
+        spec->audio = (enum ls_audio_policy)x;
     } else if (strcmp(key, "hevc") == 0) {
-        if (!(e = pick(hevc_names, COUNT(hevc_names), v, key, &x, err, size)))
-            spec->hevc = (enum ls_hevc_mode)x;
+        if ((x = pick(hevc_names, COUNT(hevc_names), v, key, err, size)) < 0)
+            return x;
+        spec->hevc = (enum ls_hevc_mode)x;
     } else if (strcmp(key, "on_demand") == 0) {
         if (!json_is_boolean(v))
             return fail(err, size, "'on_demand' must be true or false");

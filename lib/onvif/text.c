@@ -152,7 +152,9 @@ void ls_onvif_format_double(double v, char *out, size_t cap)
     if (fp) {
         snprintf(frac, sizeof(frac), ".%06u", (unsigned)fp);
         size_t n = strlen(frac);
-        while (frac[n - 1] == '0')
+        /* fp > 0 leaves a non-zero digit, but the compiler cannot know what
+         * snprintf wrote: n > 1 keeps the index provably in the array. */
+        while (n > 1 && frac[n - 1] == '0')
             frac[--n] = '\0';
     }
     snprintf(out, cap, "%s%llu%s", neg ? "-" : "", (unsigned long long)ip, frac);

@@ -520,6 +520,48 @@ class Endpoints(ApiCase):
         for host in ("localhost:%d" % d.port, "127.0.0.1:%d" % d.port, "[::1]:%d" % d.port):
             self.assertEqual(d.request("GET", "/api/v1/relays", headers={"Host": host})[0], 200, host)
 
+    def test_foreign_host_shapes_refused(self):
+        """On loopback only a Host that parses strictly as a loopback name passes (DNS
+        rebinding): no trailing text after the brackets or the port, no name that merely
+        starts like one."""
+        d, p = self.daemon, self.daemon.port
+        for host in ("[::1]evil", "[::1]evil:%d" % p, "[::1]:%dx" % p, "[::1].evil.com", "[::1",
+                     "[evil]:%d" % p, "127.0.0.1.evil.com", "127.0.0.1.evil.com:%d" % p,
+                     "127.0.0.1:%dx" % p, "127.0.0.1:", "127.0.0.1:99999", "127.0.0.1 evil",
+                     "localhost.evil.com", "localhost:%d@evil.com" % p, "evil.example"):
+            with self.subTest(host=host):
+                st, hd, raw = d.request("GET", "/api/v1/relays", headers={"Host": host})
+                self.assertError((st, hd, json.loads(raw)), 421, "host_not_allowed")
+        for host in ("localhost", "LocalHost:%d" % p, "127.0.0.1", "127.9.8.7:%d" % p, "[::1]",
+                     "[0:0:0:0:0:0:0:1]:%d" % p, "[::ffff:127.0.0.1]:%d" % p):
+            with self.subTest(host=host):
+                self.assertEqual(d.request("GET", "/api/v1/relays", headers={"Host": host})[0], 200)
+
+    def test_cross_site_changes_refused(self):
+        """A page on another site (or another port of this host: same-site) cannot change
+        anything: 403 cross_site, nothing changed. The same requests without the browser's
+        headers (curl, devices) or from the daemon's own page work."""
+        d = self.daemon
+        self.create({"id": "xs1", "source": CAM.url("/h264"), "on_demand": True})
+        before = snapshot(d)
+        other_port = "http://127.0.0.1:%d" % (d.port + 1 if d.port < 65535 else d.port - 1)
+        for hdrs in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                     {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
+                     {"Origin": other_port, "Sec-Fetch-Site": "same-site"}, {"Origin": "null"},
+                     {"Origin": d.base + ".evil.com"}):
+            for method, path, body in (("POST", "/api/v1/relays", {"source": CAM.url("/h264")}),
+                                       ("PATCH", "/api/v1/relays/xs1", {"name": "x"}),
+                                       ("DELETE", "/api/v1/relays/xs1", None)):
+                with self.subTest(method=method, headers=hdrs):
+                    self.assertError(d.api(method, path, body, headers=hdrs), 403, "cross_site")
+        self.assertEqual(snapshot(d), before, "a refused request changes nothing")
+        own = {"Origin": d.base, "Sec-Fetch-Site": "same-origin"}
+        self.assertEqual(d.api("PATCH", "/api/v1/relays/xs1", {"name": "mine"}, headers=own)[0], 200)
+        self.assertEqual(d.api("PATCH", "/api/v1/relays/xs1", {"name": "curl"})[0], 200)
+        self.assertEqual(d.api("GET", "/api/v1/relays", headers={"Sec-Fetch-Site": "cross-site"})[0],
+                         200, "reading is not refused (the page cannot read the answer)")
+        self.delete("xs1")
+
     def test_cors_origin_configured(self):
         with lsd.Daemon(config={"cors_origin": "https://app.example"}) as d2:
             st, hd, _ = d2.request("GET", "/api/v1/relays", headers={"Origin": "https://app.example"})
@@ -529,6 +571,13 @@ class Endpoints(ApiCase):
                 "Origin": "https://app.example", "Access-Control-Request-Method": "POST"})
             self.assertEqual(hd.get("access-control-allow-origin"), "https://app.example")
             self.assertIn("POST", hd.get("access-control-allow-methods", ""))
+            # That origin's pages may change state; others may not.
+            body = {"id": "co", "source": CAM.url("/h264"), "on_demand": True}
+            st, _, js = d2.api("POST", "/api/v1/relays", body, headers={
+                "Origin": "https://app.example", "Sec-Fetch-Site": "cross-site"})
+            self.assertEqual(st, 201, js)
+            st, _, js = d2.api("DELETE", "/api/v1/relays/co", headers={"Origin": "https://other.example"})
+            self.assertEqual((st, js["error"]["code"]), (403, "cross_site"))
             d2.stop_checked()
 
 
@@ -751,6 +800,9 @@ class Auth(ApiCase):
         self.assertError(d.api("GET", "/live/nope.flv"), 401, "unauthorized")
         self.assertFlvPlays(d.url("/live/a1.flv?token=" + self.VIEWER))
         self.assertFlvPlays(d.url("/live/a1.flv?access_token=" + self.TOKEN))
+        # The API token also works as ?token= (http-api.md): a player URL carries no header.
+        self.assertFlvPlays(d.url("/live/a1.flv?token=" + self.TOKEN))
+        self.assertError(d.api("GET", "/api/v1/relays?token=" + self.TOKEN), 401, "unauthorized")
 
     def test_auth_off(self):
         d = self.start_daemon()

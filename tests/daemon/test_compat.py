@@ -496,6 +496,40 @@ class PushLease(PushHelpers, Base):
         self.assertStatus(*call(self.d, "GET", "/STREAM/%d/BEATS" % beaten), 605)
 
 
+class PushCrossSite(PushHelpers, Base):
+    """compat.md "Cross-site requests": any web page can make the browser send
+    GET /STREAM/<n>/STOP (<img src=...>) or a POST to a token-less loopback daemon. With the
+    browser's Sec-Fetch-Site or a foreign Origin they get 403 and have no effect; the push
+    API's real clients send neither header and keep working."""
+
+    def test_cross_site_requests_refused(self):
+        handle = self.start()["play_handle"]  # (no camera mount for the push URLs: it retries)
+        rid = "push-%d" % handle
+        st, js = call(self.d, "POST", "/openapi/source/xs", {"source": self.cam.url("/h264")})
+        self.assertEnvelope(st, js, 0)
+        h.wait_until(lambda: call(self.d, "GET", "/api/v1/relays/xs")[1]["state"] == "streaming", 30,
+                     what="relay xs streaming")
+        for hdrs in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                     {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}):
+            for method, path, body in (("GET", "/STREAM/%d/STOP" % handle, None),
+                                       ("GET", "/STREAM/%d/BEATS" % handle, None),
+                                       ("POST", "/REAL_STREAM", nvr(self.cam.port, channel=2)),
+                                       ("DELETE", "/openapi/source/xs", None)):
+                with self.subTest(method=method, path=path, headers=hdrs):
+                    st, js = call(self.d, method, path, body, headers=hdrs)
+                    self.assertEqual((st, (js or {}).get("error", {}).get("code")), (403, "cross_site"), js)
+        self.assertEqual(relay_ids(self.d), sorted([rid, "xs"]), "nothing was made or stopped")
+        self.assertTrue(self.relay(handle)["running"], "the push stream still runs")
+        self.assertEqual(call(self.d, "GET", "/api/v1/relays/xs")[1]["state"], "streaming")
+        # The daemon's own page, and clients that are not browsers, are obeyed.
+        own = {"Origin": self.d.base, "Sec-Fetch-Site": "same-origin"}
+        self.assertStatus(*call(self.d, "GET", "/STREAM/%d/BEATS" % handle, headers=own), 200)
+        self.assertStatus(*call(self.d, "GET", "/STREAM/%d/BEATS" % handle), 200)
+        self.stop(handle)
+        self.assertEnvelope(*call(self.d, "DELETE", "/openapi/source/xs"), 0)
+        self.assertEqual(relay_ids(self.d), [])
+
+
 class PushRestart(unittest.TestCase):
     def test_handles_unique_across_restarts(self):
         d = lsd.Daemon()

@@ -280,6 +280,30 @@ class Persist(ApiCase):
         self.assertEqual([f for f in os.listdir(d.data_dir) if f.startswith(".") or f.endswith(".tmp")], [],
                          "no temporary file left behind")
 
+    def test_unsaved_lease_expiry_backs_off(self):
+        """A lease that runs out while the state cannot be saved keeps its relay (a failed
+        change changes nothing) and is tried again after growing delays, not every second;
+        once a save succeeds the relay goes at once. The save fails because the temporary
+        file's name is taken by a directory (tests run as root: permissions would not stop it)."""
+        d = self.start_daemon()
+        self.daemon = d
+        st, _, r = d.api("POST", "/api/v1/relays", {"id": "lz", "source": CAM.url("/h264"),
+                                                     "on_demand": True, "lease_s": 1})
+        self.assertEqual(st, 201, r)
+        blocker = os.path.join(d.data_dir, ".state.json.tmp")
+        os.mkdir(blocker)
+        time.sleep(8)  # expiry ~1 s, then tries 2 and 4 s apart (every second before: ~7 tries)
+        tries = d.log().count("state not saved in")  # one per try
+        self.assertEqual(d.api("GET", "/api/v1/relays/lz")[0], 200, "not saved, so not removed")
+        self.assertGreaterEqual(tries, 2, "the expiry is tried again")
+        self.assertLessEqual(tries, 3, "tried again after growing delays, not every second")
+        os.rmdir(blocker)
+        st, _, r = d.api("POST", "/api/v1/relays", {"id": "other", "source": CAM.url("/h264"),
+                                                     "on_demand": True})
+        self.assertEqual(st, 201, r)
+        h.wait_until(lambda: d.api("GET", "/api/v1/relays/lz")[0] == 404, 3,
+                     what="the expired relay removed once saving works")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
