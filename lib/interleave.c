@@ -4,9 +4,11 @@
  * Audio/video interleaving by timestamp (see interleave.h). Each stream has
  * a FIFO of held tags; the tag with the smallest timestamp at the heads goes
  * out once nothing of the other stream can come before it: the other stream
- * has a tag held, or already went past it, or is absent, or is late by more
- * than the bound (ls_interleave_bound()), measured as how far the holding
- * stream has run ahead of the tag.
+ * has a tag held, or already went past it, or is absent, or is later than
+ * the bound, measured as how far the holding stream has run ahead of the tag.
+ * The bound learns: how late one stream's tags come behind the other's is
+ * tracked as a decaying peak, so a camera whose video trails its audio by
+ * more than the reorder depth explains is waited for, not reported late.
  */
 #include <string.h>
 
@@ -17,7 +19,9 @@
 #define DEFAULT_VIDEO_STEP 40 /* 25 fps */
 #define DEFAULT_AUDIO_STEP 21 /* AAC at 48 kHz */
 #define MAX_STEP 1000         /* a slower stream than 1 frame/s waits no longer than that */
-#define BOUND_SLACK_MS 10
+#define MAX_LAG 2000          /* nor a later one longer than this */
+#define SLACK_MS 10
+#define PEAK_DECAY 2048       /* the peak loses 1/2048 per tag: halves in ~20 s at 70 tags/s */
 
 void ls_interleave_init(struct ls_interleave *il, bool enabled, ls_emit_fn emit, void *opaque)
 {
@@ -27,6 +31,7 @@ void ls_interleave_init(struct ls_interleave *il, bool enabled, ls_emit_fn emit,
     il->opaque = opaque;
     il->q[VIDEO].step = DEFAULT_VIDEO_STEP;
     il->q[AUDIO].step = DEFAULT_AUDIO_STEP;
+    il->lag_hint = DEFAULT_VIDEO_STEP;
 }
 
 static struct ls_item *queue_pop(struct ls_interleave_queue *q)
@@ -59,16 +64,28 @@ void ls_interleave_begin(struct ls_interleave *il, bool video, bool audio)
     il->q[VIDEO].seen = il->q[AUDIO].seen = false;
 }
 
-/* Send one tag, never below the last timestamp sent; the callee takes its own reference. */
+void ls_interleave_set_lag(struct ls_interleave *il, int64_t ms)
+{
+    il->lag_hint = ms < 0 ? 0 : ms > MAX_LAG ? MAX_LAG : ms;
+}
+
+int64_t ls_interleave_bound(const struct ls_interleave *il)
+{
+    int64_t v = il->q[VIDEO].step, a = il->q[AUDIO].step, peak = il->lag_peak16 / 16;
+    int64_t lag = il->lag_hint > peak ? il->lag_hint : peak;
+    return (v > a ? v : a) + lag + SLACK_MS;
+}
+
+/* Send one tag as it is; the callee takes its own reference. */
 static int send(struct ls_interleave *il, struct ls_item *item)
 {
     if (il->sent_any && item->dts_ms < il->last_sent) {
         if (!ls_item_is_header(item))
-            il->moved++;
-        item->dts_ms = il->last_sent;
+            il->late++;
+    } else {
+        il->last_sent = item->dts_ms;
     }
     il->sent_any = true;
-    il->last_sent = item->dts_ms;
     return il->emit(il->opaque, item);
 }
 
@@ -79,33 +96,27 @@ static int send_owned(struct ls_interleave *il, struct ls_item *item, int err)
     return err ? err : e;
 }
 
-/* The stream whose held head has the smallest timestamp, -1 when nothing is held. */
+/* The stream whose held head goes first: the smaller timestamp; at the same one a
+ * header (decoders need it before frames), then video. -1 when nothing is held. */
 static int earliest(const struct ls_interleave *il)
 {
     const struct ls_item *v = queue_head(&il->q[VIDEO]), *a = queue_head(&il->q[AUDIO]);
     if (!v || !a)
         return v ? VIDEO : a ? AUDIO : -1;
-    return a->dts_ms < v->dts_ms ? AUDIO : VIDEO;
-}
-
-int64_t ls_interleave_bound(const struct ls_interleave *il)
-{
-    int64_t v = il->q[VIDEO].step, a = il->q[AUDIO].step;
-    /* One frame of the slower stream is the wait itself; a video frame is complete only
-     * when the next one starts, so it arrives up to one more frame late: one frame of the
-     * faster stream and a little jitter more, or audio would routinely overtake it. */
-    return v + a + BOUND_SLACK_MS;
+    if (a->dts_ms != v->dts_ms)
+        return a->dts_ms < v->dts_ms ? AUDIO : VIDEO;
+    return ls_item_is_header(a) && !ls_item_is_header(v) ? AUDIO : VIDEO;
 }
 
 /* Can the head of stream @p s go out, or may the other stream still come before it? */
 static bool due(const struct ls_interleave *il, int s, const struct ls_item *head)
 {
     const struct ls_interleave_queue *q = &il->q[s], *o = &il->q[s ^ 1];
-    if (o->n || !o->expected || q->n >= LS_INTERLEAVE_MAX)
+    if (o->n || !o->expected)
         return true;
     if (o->seen && o->newest >= head->dts_ms)
         return true;
-    return q->newest - head->dts_ms > ls_interleave_bound(il);
+    return q->seen && q->newest - head->dts_ms > ls_interleave_bound(il);
 }
 
 static int release(struct ls_interleave *il, bool all)
@@ -124,31 +135,51 @@ int ls_interleave_flush(struct ls_interleave *il)
     return release(il, true);
 }
 
-static void note(struct ls_interleave_queue *q, int64_t dts)
+/* A media tag of stream @p s came: its step, and how far behind the other stream it is. */
+static void note(struct ls_interleave *il, int s, int64_t dts)
 {
+    struct ls_interleave_queue *q = &il->q[s];
+    const struct ls_interleave_queue *o = &il->q[s ^ 1];
     int64_t step = dts - q->newest;
     if (q->seen && step > 0)
         q->step = step < MAX_STEP ? step : MAX_STEP;
     if (!q->seen || dts > q->newest)
         q->newest = dts;
     q->seen = true;
+    il->lag_peak16 -= il->lag_peak16 / PEAK_DECAY;
+    if (o->seen && o->newest > dts) {
+        int64_t behind = o->newest - dts;
+        behind = behind < MAX_LAG ? behind : MAX_LAG;
+        if (behind * 16 > il->lag_peak16)
+            il->lag_peak16 = behind * 16;
+    }
+}
+
+/* Headers travel with their stream; the metadata with video when there is video. */
+static int stream_of(const struct ls_interleave *il, const struct ls_item *item)
+{
+    switch (item->kind) {
+    case LS_ITEM_AUDIO:
+    case LS_ITEM_AUDIO_SEQ:
+        return AUDIO;
+    case LS_ITEM_METADATA:
+        return il->q[VIDEO].expected || !il->q[AUDIO].expected ? VIDEO : AUDIO;
+    default:
+        return VIDEO;
+    }
 }
 
 int ls_interleave_push(struct ls_interleave *il, struct ls_item *item)
 {
     if (!il->enabled)
         return il->emit(il->opaque, item);
-    if (ls_item_is_header(item)) {
-        int err = release(il, true);
-        int e = send(il, item);
-        return err ? err : e;
-    }
-    int s = item->kind == LS_ITEM_AUDIO ? AUDIO : VIDEO;
+    int s = stream_of(il, item);
     struct ls_interleave_queue *q = &il->q[s];
     int err = 0;
     if (q->n == LS_INTERLEAVE_MAX)
         err = send_owned(il, queue_pop(q), 0);
-    note(q, item->dts_ms);
+    if (!ls_item_is_header(item))
+        note(il, s, item->dts_ms);
     q->item[(q->head + q->n) % LS_INTERLEAVE_MAX] = ls_item_ref(item);
     q->n++;
     int e = release(il, false);

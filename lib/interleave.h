@@ -2,16 +2,17 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Audio and video tags in timestamp order. A camera's streams arrive in
- * their own rhythm (a video frame is complete only when the next one starts;
- * audio comes in bursts), but FLV readers and RTMP servers expect the tags of
- * the whole stream in non-decreasing timestamp order. This holds each tag
- * until the other stream has reached its timestamp: normally one frame of the
- * slower stream (a video frame is complete when the next one starts), at
- * most one frame of each stream plus 10 ms (counted in the holding stream's
- * own time, so a stream that goes silent holds nothing back for long). A tag that comes after the
- * other stream already passed its time is moved up to the last timestamp
- * sent (counted). Headers (metadata, sequence headers) are never overtaken:
- * everything held goes out before them. Pure: no I/O, no threads.
+ * their own rhythm — a video frame is complete only when the next one starts,
+ * and with B-frames its DTS lags its PTS by the reorder depth; audio comes
+ * in bursts — but FLV readers and RTMP servers expect the tags of the whole
+ * stream in non-decreasing timestamp order. This holds each tag until the
+ * other stream has reached its timestamp, within a bound (counted in the
+ * holding stream's own time, so a stream that goes silent holds nothing back
+ * for long). Timestamps are never changed: a tag later than the bound goes
+ * out with its own timestamp, below the previous tag's, and is counted —
+ * a stream's own timeline matters more to a decoder than the order across
+ * streams. Each stream's tags, headers included, stay in their order.
+ * Pure: no I/O, no threads.
  */
 #ifndef LS_LIB_INTERLEAVE_H
 #define LS_LIB_INTERLEAVE_H
@@ -29,8 +30,8 @@ struct ls_interleave_queue {
     struct ls_item *item[LS_INTERLEAVE_MAX];
     unsigned head, n;
     bool expected;     /**< the session has this stream */
-    bool seen;         /**< a tag of it came in this session */
-    int64_t newest;    /**< timestamp of its last tag in */
+    bool seen;         /**< a media tag of it came in this session */
+    int64_t newest;    /**< timestamp of its last media tag in */
     int64_t step;      /**< its typical timestamp step (ms) */
 };
 
@@ -40,8 +41,10 @@ struct ls_interleave {
     void *opaque;
     struct ls_interleave_queue q[2]; /**< [0] video, [1] audio */
     bool sent_any;
-    int64_t last_sent;               /**< timestamp of the last tag sent */
-    uint64_t moved;                  /**< tags moved up to keep the order */
+    int64_t last_sent;               /**< largest timestamp sent */
+    int64_t lag_hint;                /**< how late video comes by construction (ms) */
+    int64_t lag_peak16;              /**< largest lateness seen, decaying (1/16 ms) */
+    uint64_t late;                   /**< media tags sent below the largest timestamp sent */
 };
 
 /**
@@ -57,14 +60,22 @@ void ls_interleave_finish(struct ls_interleave *il);
 void ls_interleave_begin(struct ls_interleave *il, bool video, bool audio);
 
 /**
+ * How late video comes by construction, in ms: (reorder depth + 1) frames —
+ * the frame is complete when the next one starts, and its DTS lags its PTS
+ * by the depth. Audio waits that long for it without counting as late.
+ */
+void ls_interleave_set_lag(struct ls_interleave *il, int64_t ms);
+
+/**
  * Take one tag (the callee takes its own reference). Sends whatever is due.
  * @return 0, or the first error of the emit callback (the tags are sent anyway).
  */
 int ls_interleave_push(struct ls_interleave *il, struct ls_item *item);
 
 /**
- * How far (ms, in its own stream's time) a tag may wait for the other stream: one frame of
- * each stream plus 10 ms, from the typical steps seen (40 and 21 ms until then).
+ * How far (ms, in its own stream's time) a tag may wait for the other stream:
+ * one frame of the slower stream, plus the larger of the video lag and the
+ * lateness seen lately (decaying), plus 10 ms.
  */
 int64_t ls_interleave_bound(const struct ls_interleave *il);
 

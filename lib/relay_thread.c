@@ -84,7 +84,7 @@ static void publish_codecs(struct ls_relay *r)
 static void account(struct ls_relay *r, const struct ls_packet *pkt, bool is_video)
 {
     struct ls_ts_repairs repairs = ls_remux_get_repairs(r->remux);
-    repairs.interleave = r->il.moved;
+    repairs.interleave = r->il.late;
     pthread_mutex_lock(&r->stats_lock);
     r->st.bytes_in += pkt->size;
     if (is_video)
@@ -101,6 +101,8 @@ static int take_item(void *opaque, struct ls_item *item)
 {
     struct ls_relay *r = opaque;
     item->recv_us = r->pkt_recv_us;
+    if (item->kind == LS_ITEM_VIDEO)
+        ls_interleave_set_lag(&r->il, ls_remux_video_lag_ms(r->remux));
     return ls_interleave_push(&r->il, item);
 }
 

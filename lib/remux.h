@@ -73,6 +73,8 @@ const struct ls_remux_info *ls_remux_get_info(const struct ls_remux *r);
 struct ls_ts_repairs ls_remux_get_repairs(const struct ls_remux *r);
 /** True once after the codec info changed (then cleared). */
 bool ls_remux_take_changed(struct ls_remux *r);
+/** How late video comes by construction, in ms: (reorder depth + 1) frame periods. */
+int64_t ls_remux_video_lag_ms(const struct ls_remux *r);
 /** False while video waits for its parameter sets: size and profile are not known yet. */
 bool ls_remux_info_complete(const struct ls_remux *r);
 

@@ -292,6 +292,19 @@ static int64_t ms_to_ticks(double ms, int tb_num, int tb_den)
     return t >= 1 && t < 1e15 ? (int64_t)t : 1;
 }
 
+static double period_ms(const struct ls_remux *r)
+{
+    double fps = r->info.sps_fps;
+    return fps > 0.5 && fps < 1000 ? 1000.0 / fps : 40.0; /* 25 fps if unknown */
+}
+
+int64_t ls_remux_video_lag_ms(const struct ls_remux *r)
+{
+    /* A frame is known complete when the next one starts; its DTS lags its PTS by the
+     * reorder depth. */
+    return (int64_t)((r->v.reorder.depth + 1) * period_ms(r) + 0.5);
+}
+
 /*
  * The frame's DTS and composition time (ms). The camera gives the PTS only;
  * the DTS is derived from the PTS order (reorder.c) and the composition time
@@ -302,11 +315,9 @@ static int64_t frame_times(struct ls_remux *r, const struct ls_packet *pkt, int3
     *cts = 0;
     if (pkt->pts == LS_TS_NONE)
         return pkt->dts;
-    double fps = r->info.sps_fps;
-    double period_ms = fps > 0.5 && fps < 1000 ? 1000.0 / fps : 40.0; /* 25 fps if unknown */
     uint32_t jump_ms = r->s.ts_jump_threshold_ms ? r->s.ts_jump_threshold_ms : 1000;
     struct ls_reorder_ts t =
-        ls_reorder_push(&r->v.reorder, pkt->pts, ms_to_ticks(period_ms, pkt->tb_num, pkt->tb_den),
+        ls_reorder_push(&r->v.reorder, pkt->pts, ms_to_ticks(period_ms(r), pkt->tb_num, pkt->tb_den),
                         ms_to_ticks(jump_ms, pkt->tb_num, pkt->tb_den));
     int64_t d = ls_ts_ticks_to_ms(t.pts, pkt->tb_num, pkt->tb_den) -
                 ls_ts_ticks_to_ms(t.dts, pkt->tb_num, pkt->tb_den);

@@ -108,10 +108,11 @@ struct ls_relay_settings {
     /** Opaque pointer passed to @ref on_event (default NULL). */
     void *user_data;
     /** Send audio and video tags in timestamp order across both streams, as FLV readers and
-     *  RTMP servers expect: a tag waits for the other stream to reach its time, at most one
-     *  frame of the slower stream (default true). false sends each tag as soon as it is
-     *  made (lowest latency; tags of the two streams may then step back by a few tens of
-     *  ms against each other). */
+     *  RTMP servers expect: a tag waits for the other stream to reach its time, within a
+     *  bound of about one frame of each stream plus the video's reorder delay (default
+     *  true; docs/timestamps.md). false sends each tag as soon as it is made (lowest
+     *  latency; tags of the two streams may then step back by a few tens of ms against
+     *  each other). */
     bool interleave;
 };
 
@@ -189,8 +190,9 @@ struct ls_ts_repairs {
     uint64_t reorder;   /**< video frames presented later than the camera said, because the
                              stream reordered frames deeper than its SPS declared (or it
                              declared nothing): the depth is learnt on the first such frame */
-    uint64_t interleave; /**< tags moved up to the other stream's time to keep the whole
-                              stream in timestamp order (a stream later than the wait bound) */
+    uint64_t interleave; /**< tags that came later than the interleaving bound and went out
+                              below the previous tag's timestamp (timestamps are never
+                              changed; see ls_relay_settings.interleave) */
 };
 
 /** Relay statistics: the input and summary of outputs. */
