@@ -41,13 +41,16 @@ CAMERA_PASSWORD = "s3cr3t:p@ss"
 #: camera.py mounts -> (video codec, audio codec or None, width, height)
 MOUNTS = {
     "/h264_aac": ("h264", "aac", 640, 360),
-    "/h264b_aac": ("h264", "aac", 640, 360),       # H.264 High with B-frames
+    "/h264b_aac": ("h264", "aac", 640, 360),       # H.264 High with B-frames: strict IBBP
+    "/h264bp_aac": ("h264", "aac", 640, 360),      # H.264 High, B-pyramid (3 B-frames)
     "/h265_aac": ("hevc", "aac", 640, 360),
+    "/h265b_aac": ("hevc", "aac", 640, 360),       # H.265 with B-frames (3, pyramid)
     "/h264_pcma": ("h264", "pcm_alaw", 640, 360),
     "/h264_pcmu": ("h264", "pcm_mulaw", 640, 360),
     "/h264_noparams": ("h264", "aac", 640, 360),   # no sprop-parameter-sets in the SDP
     "/h265_noparams": ("hevc", "aac", 640, 360),   # no sprop-vps/sps/pps in the SDP
     "/h264_720p": ("h264", "aac", 1280, 720),      # ~2 Mbit/s, for benchmarks
+    "/h264_2fps": ("h264", None, 640, 360),        # 2 fps, an IDR every 10 s, video only
     "/h264": ("h264", None, 640, 360),             # video only
     "/h265": ("hevc", None, 640, 360),             # video only
     "/auth/h264_aac": ("h264", "aac", 640, 360),   # basic or digest: admin / CAMERA_PASSWORD
