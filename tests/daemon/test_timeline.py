@@ -70,7 +70,7 @@ class HttpFlvTimeline(unittest.TestCase, timeline.Asserts):
                 tl = got.get(key)
                 self.assertIsNotNone(tl, "the %s viewer's ffprobe never finished" % key)
                 self.assertNoProblems(timeline.decode_problems(tl, PERIOD, max_b=2)
-                                      + timeline.presentation_problems(tl, PERIOD),
+                                      + timeline.presentation_problems(tl, PERIOD, max_b=2),
                                       "/h264b_aac via HTTP-FLV, viewer %s" % key)
 
 

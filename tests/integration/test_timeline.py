@@ -141,7 +141,8 @@ class Timeline(common.TestCase, timeline.Asserts):
 
     def check_file_presentation(self, name):
         r = self.run_of(name)
-        self.assertPresentationOrder(r.from_file, "%s %s into a file" % (name, r.mount), PERIOD)
+        self.assertPresentationOrder(r.from_file, "%s %s into a file" % (name, r.mount), PERIOD,
+                                     r.max_b)
 
     def test_h264_ibbp_file_dts_pts_cts(self):
         self.check_file_decode("ibbp")
@@ -173,7 +174,7 @@ class Timeline(common.TestCase, timeline.Asserts):
                 self.assertIsNotNone(tl, "the %s reader never finished" % key)
                 what = "%s %s via %s, reader %s" % (name, r.mount, server, key)
                 self.assertNoProblems(timeline.decode_problems(tl, PERIOD, r.max_b)
-                                      + timeline.presentation_problems(tl, PERIOD), what)
+                                      + timeline.presentation_problems(tl, PERIOD, r.max_b), what)
 
     def test_h264_ibbp_rtmp_nginx_from_start_and_joined(self):
         self.check_live("ibbp", "nginx-rtmp")
