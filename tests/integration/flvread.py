@@ -73,6 +73,17 @@ def hevc_video(tag):
     return None, False, 0, b""
 
 
+def is_aac_config(tag):
+    return tag.type == 8 and len(tag.body) > 1 and tag.body[0] >> 4 == 10 and tag.body[1] == 0
+
+
+def is_frame(tag):
+    """An audio frame or an H.265 coded frame (not a header, not metadata)."""
+    if tag.type == 8:
+        return len(tag.body) > 1 and not is_aac_config(tag)
+    return tag.type == 9 and bool(tag.body) and hevc_video(tag)[0] == "frame"
+
+
 def hvcc_to_annexb(hvcc):
     """(Annex B parameter sets, NAL length size) of an HEVCDecoderConfigurationRecord."""
     length_size = (hvcc[21] & 3) + 1
@@ -98,7 +109,7 @@ def nals_to_annexb(payload, length_size):
 
 def read_live(url, seconds, timeout=None):
     """The FLV bytes of an HTTP-FLV URL until `seconds` of tag time past its first audio or
-    video tag (or `timeout` s of wall time: then errors says so). Returns (bytes, errors)."""
+    video frame (or `timeout` s of wall time: then errors says so). Returns (bytes, errors)."""
     timeout = timeout if timeout is not None else seconds + 20.0
     u = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
@@ -120,7 +131,7 @@ def read_live(url, seconds, timeout=None):
             if len(data) < 13:
                 continue
             new, pos = tags(data, pos)
-            media = [t.ts for t in new if t.type in (8, 9)]
+            media = [t.ts for t in new if is_frame(t)]   # a cached header may be much older
             first = media[0] if first is None and media else first
             if media and media[-1] - first >= seconds * 1000:
                 break
@@ -148,7 +159,7 @@ def hevc_timeline(source, seconds=None, timeout=None):
     packets, annexb, starts, au_pts = [], bytearray(), [], []
     params, length_size = b"", 4
     for t in flv:
-        if t.type == 8 and len(t.body) > 1 and not (t.body[0] >> 4 == 10 and t.body[1] == 0):
+        if t.type == 8 and is_frame(t):
             packets.append(h.TsPacket(1, "audio", float(t.ts), float(t.ts), True))
         if t.type != 9 or not t.body:
             continue
