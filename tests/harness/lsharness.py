@@ -420,6 +420,13 @@ class Camera(_Server):
             cred = "%s:%s@" % (urllib.parse.quote(u, safe=""), urllib.parse.quote(p, safe=""))
         return "rtsp://%s%s:%d%s" % (cred, host, self.port, mount)
 
+    def skips(self, mount=None):
+        """Lines where the camera fell over 0.5 s behind on a mount (an overloaded machine,
+        or SIGSTOP) and skipped to the next keyframe: its stream then jumps, like a real
+        camera's after a hiccup."""
+        return [ln for ln in self.log().splitlines() if ln.startswith("camera: SKIP ")
+                and (mount is None or ln.startswith("camera: SKIP %s:" % mount))]
+
 
 class BadCam(_Server):
     """badcam.py: a broken RTSP camera. Paths: /notfound /unauthorized /forbidden /garbage
