@@ -42,7 +42,7 @@ CAMERA_PASSWORD = "s3cr3t:p@ss"
 MOUNTS = {
     "/h264_aac": ("h264", "aac", 640, 360),
     "/h264b_aac": ("h264", "aac", 640, 360),       # H.264 High with B-frames: strict IBBP
-    "/h264bp_aac": ("h264", "aac", 640, 360),      # H.264 High, B-pyramid (3 B-frames)
+    "/h264bp_aac": ("h264", "aac", 640, 360),      # H.264 Main, B-pyramid (3 B-frames)
     "/h265_aac": ("hevc", "aac", 640, 360),
     "/h265b_aac": ("hevc", "aac", 640, 360),       # H.265 with B-frames (3, pyramid)
     "/h264_pcma": ("h264", "pcm_alaw", 640, 360),
