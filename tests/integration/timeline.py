@@ -69,10 +69,12 @@ def decode_problems(tl, period, max_b, min_packets=25):
 
 
 def clusters(values, tol=1.0):
-    """The distinct values of a list, those within tol of the previous one merged."""
+    """The distinct values of a list, values within ±tol of one another taken as one (PTS and
+    DTS are each rounded to ms: a CTS of 40 ms shows as 39, 40 or 41). Returns the smallest
+    value of each group."""
     out = []
     for v in sorted(values):
-        if not out or v - out[-1] > tol:
+        if not out or v - out[-1] > 2 * tol:
             out.append(v)
     return out
 
