@@ -218,7 +218,8 @@ class Browser(unittest.TestCase):
             d.stop_checked()
 
     def test_token_required(self):
-        """Without the token the page says so and offers the token form; it lists nothing."""
+        """Without the token the page says so and offers the token form, which puts the
+        token in the address's fragment."""
         cfg = {"web_dir": WEB_DIR, "api_token": "api-Tok3n"}
         js = r"""
 const { chromium } = require(process.argv[1]);

@@ -258,7 +258,8 @@ class HttpFlv(unittest.TestCase):
         errs = common.decode_errors(self.url("h264"), 5)
         self.assertEqual(errs, [])
 
-    def test_decode_h264_frames(self):
+    def test_h264_and_aac_frame_counts_in_5s(self):
+        # Packets counted (ffmpeg -c copy), not decoded: test_ffprobe_and_decode_h264 decodes.
         n = h.count_frames(self.url("h264"), 5)
         self.assertEqual(n.errors, [])
         self.assertGreaterEqual(n.video, 5 * FPS - 3)

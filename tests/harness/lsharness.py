@@ -41,13 +41,16 @@ CAMERA_PASSWORD = "s3cr3t:p@ss"
 #: camera.py mounts -> (video codec, audio codec or None, width, height)
 MOUNTS = {
     "/h264_aac": ("h264", "aac", 640, 360),
-    "/h264b_aac": ("h264", "aac", 640, 360),       # H.264 High with B-frames
+    "/h264b_aac": ("h264", "aac", 640, 360),       # H.264 High with B-frames: strict IBBP
+    "/h264bp_aac": ("h264", "aac", 640, 360),      # H.264 Main, B-pyramid (3 B-frames)
     "/h265_aac": ("hevc", "aac", 640, 360),
+    "/h265b_aac": ("hevc", "aac", 640, 360),       # H.265 with B-frames (3, pyramid)
     "/h264_pcma": ("h264", "pcm_alaw", 640, 360),
     "/h264_pcmu": ("h264", "pcm_mulaw", 640, 360),
     "/h264_noparams": ("h264", "aac", 640, 360),   # no sprop-parameter-sets in the SDP
     "/h265_noparams": ("hevc", "aac", 640, 360),   # no sprop-vps/sps/pps in the SDP
     "/h264_720p": ("h264", "aac", 1280, 720),      # ~2 Mbit/s, for benchmarks
+    "/h264_2fps": ("h264", None, 640, 360),        # 2 fps, an IDR every 10 s, video only
     "/h264": ("h264", None, 640, 360),             # video only
     "/h265": ("hevc", None, 640, 360),             # video only
     "/auth/h264_aac": ("h264", "aac", 640, 360),   # basic or digest: admin / CAMERA_PASSWORD
@@ -417,6 +420,13 @@ class Camera(_Server):
             cred = "%s:%s@" % (urllib.parse.quote(u, safe=""), urllib.parse.quote(p, safe=""))
         return "rtsp://%s%s:%d%s" % (cred, host, self.port, mount)
 
+    def skips(self, mount=None):
+        """Lines where the camera fell over 0.5 s behind on a mount (an overloaded machine,
+        or SIGSTOP) and skipped to the next keyframe: its stream then jumps, like a real
+        camera's after a hiccup."""
+        return [ln for ln in self.log().splitlines() if ln.startswith("camera: SKIP ")
+                and (mount is None or ln.startswith("camera: SKIP %s:" % mount))]
+
 
 class BadCam(_Server):
     """badcam.py: a broken RTSP camera. Paths: /notfound /unauthorized /forbidden /garbage
@@ -715,6 +725,66 @@ def check_monotonic(url, seconds=10.0, timeout=None, transport="tcp", strict=Fal
         last[s] = d
     ok = not bad and not errors and bool(counts)
     return Monotonic(ok, counts, bad, errors)
+
+
+TsPacket = namedtuple("TsPacket", "stream kind pts dts key")
+TsFrame = namedtuple("TsFrame", "stream kind pts")
+
+
+class Timeline(namedtuple("Timeline", "streams packets frames errors timed_out")):
+    """What probe_timeline read: streams={index: (codec_type, codec_name)}; packets=[TsPacket]
+    in the order the demuxer returned them (for FLV: file order); frames=[TsFrame] in the order
+    the decoders output them (presentation order). Timestamps in milliseconds (float; None
+    when absent)."""
+
+    def video_packets(self):
+        return [p for p in self.packets if p.kind == "video"]
+
+    def video_frames(self):
+        return [f for f in self.frames if f.kind == "video"]
+
+
+def probe_timeline(url, seconds=None, frames=True, timeout=None, transport="tcp", extra=()):
+    """One ffprobe pass over url (a file, or a live URL read for `seconds` of timestamps):
+    every packet's pts/dts/key flag in demuxer order and, with frames=True, every decoded
+    frame's pts in output order (the container's pts carried through the decoder's reordering;
+    its best-effort timestamp when the frame has none). Never raises for a stream problem:
+    check errors and counts."""
+    timeout = timeout if timeout is not None else (seconds or 0) + 30.0
+    entries = "stream=index,codec_type,codec_name,time_base:packet=stream_index,pts,dts,flags"
+    if frames:
+        entries += ":frame=stream_index,pts,best_effort_timestamp"
+    argv = ["ffprobe", "-v", "error", *input_options(url, transport, min(10.0, timeout)), *extra]
+    if seconds is not None:
+        argv += ["-read_intervals", "%%+%g" % seconds]
+    r = run(argv + ["-show_entries", entries, "-of", "json", url], timeout=timeout)
+    errors = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    if r.timed_out:
+        errors.append("timed out")
+    try:
+        js = json.loads(r.stdout) if r.stdout.strip() else {}
+    except ValueError:
+        js, errors = {}, errors + ["bad JSON from ffprobe (killed?)"]
+    streams, scale = {}, {}
+    for st in js.get("streams", []):
+        streams[st["index"]] = (st.get("codec_type"), st.get("codec_name"))
+        num, _, den = st.get("time_base", "1/1000").partition("/")
+        scale[st["index"]] = 1000.0 * int(num) / int(den)
+
+    def ms(x, key):
+        v = x.get(key)
+        return None if v is None else v * scale.get(x["stream_index"], 1.0)
+    packets, decoded = [], []
+    for x in js.get("packets_and_frames", js.get("packets", [])):
+        kind = streams.get(x["stream_index"], (None,))[0]
+        if x.get("type", "packet") == "packet":
+            packets.append(TsPacket(x["stream_index"], kind, ms(x, "pts"), ms(x, "dts"),
+                                    "K" in x.get("flags", "")))
+        else:
+            pts = ms(x, "pts")
+            decoded.append(TsFrame(x["stream_index"], kind,
+                                   pts if pts is not None else ms(x, "best_effort_timestamp")))
+    return Timeline(streams, packets, decoded, errors, r.timed_out)
 
 
 def rtsp_request(url, method="DESCRIBE", headers=None, timeout=5.0, read_body=True):

@@ -3,9 +3,10 @@
 #
 #   tests/harness/media.sh [DIR]        (default DIR: tests/.cache/media)
 #
-# Every clip lasts exactly 32 s at 25 fps: 800 video frames, 1500 AAC frames at 48 kHz
-# (1500 * 1024 = 32 * 48000) or 256000 G.711 samples at 8 kHz, so the camera can loop it
-# forever without audio/video drift. GOP = 25 frames (1 s), closed, an IDR every second.
+# Every clip lasts exactly 32 s: 800 video frames at 25 fps (64 at 2 fps for h264_2fps.mp4),
+# 1500 AAC frames at 48 kHz (1500 * 1024 = 32 * 48000) or 256000 G.711 samples at 8 kHz, so the
+# camera can loop it forever without audio/video drift. GOP = 25 frames (1 s), closed, an IDR
+# every second (h264_2fps: 20 frames, an IDR every 10 s).
 # The clips are regenerated only when this script changes (sha256 stamp in DIR/.stamp).
 # Several callers at once are safe: a lock serialises them and the clips are written to a
 # temporary directory that is renamed into place.
@@ -20,7 +21,8 @@ command -v ffmpeg >/dev/null || { echo "media.sh: ffmpeg is missing (run tests/h
 command -v flock >/dev/null || { echo "media.sh: flock is missing (util-linux)" >&2; exit 1; }
 
 stamp="$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1) $(ffmpeg -version | head -n1 | cut -d' ' -f3)"
-clips=(h264_aac.mp4 h264b_aac.mp4 h265_aac.mp4 h264_pcma.mov h264_pcmu.mov h264_720p.mp4)
+clips=(h264_aac.mp4 h264b_aac.mp4 h264bp_aac.mp4 h265_aac.mp4 h265b_aac.mp4 h264_pcma.mov
+       h264_pcmu.mov h264_720p.mp4 h264_2fps.mp4)
 
 is_fresh() {
     [ -f "$dir/.stamp" ] && [ "$(cat "$dir/.stamp")" = "$stamp" ] || return 1
@@ -46,7 +48,10 @@ GOP=25
 # Video: the testsrc pattern (moving gradient + a seconds counter, no fonts needed) with light
 # temporal noise, so that the encoders really spend the target bit rates (a clean pattern
 # compresses to a fraction of them).
-vsrc() { echo "testsrc=size=$1:rate=$FPS:duration=$D,noise=alls=12:allf=t"; }
+# The B-frame clips that only serve timeline tests (h264bp, h265b) skip the noise: their bit
+# rate does not matter and it halves their encoding time (the GOP pattern is fixed by b-adapt=0
+# whatever the content).
+vsrc() { echo "testsrc=size=$1:rate=${2:-$FPS}:duration=$D${3-,noise=alls=12:allf=t}"; }
 # x264: closed GOP of exactly 25 frames, no scene-cut keyframes.
 x264_common=(-c:v libx264 -g $GOP -keyint_min $GOP -sc_threshold 0 -pix_fmt yuv420p)
 
@@ -57,13 +62,29 @@ pids=()
 # H.264 Main, no B-frames (most IP cameras), 640x360 ~800 kbit/s.
 ff -f lavfi -i "$(vsrc 640x360)" "${x264_common[@]}" -preset veryfast -profile:v main -bf 0 \
    -b:v 800k -maxrate 800k -bufsize 800k -an "$work/v_h264.mp4" & pids+=($!)
-# H.264 High WITH B-frames (pts != dts: exercises composition time), 640x360.
+# H.264 High WITH B-frames (pts != dts: exercises composition time), 640x360, strict IBBP:
+# two non-reference B-frames between references, no pyramid, no adaptive B placement.
 ff -f lavfi -i "$(vsrc 640x360)" "${x264_common[@]}" -preset veryfast -profile:v high -bf 2 \
+   -x264-params b-pyramid=none:b-adapt=0 \
    -b:v 800k -maxrate 800k -bufsize 800k -an "$work/v_h264b.mp4" & pids+=($!)
+# H.264 with a B-pyramid: 3 B-frames, the middle one a reference (decode order I P B b b);
+# x264 ultrafast (CAVLC, no 8x8 transform: it comes out as Main), at 60 % of veryfast's cost.
+ff -f lavfi -i "$(vsrc 640x360 $FPS '')" "${x264_common[@]}" -preset ultrafast -profile:v high \
+   -bf 3 -x264-params b-pyramid=normal:b-adapt=0 \
+   -b:v 800k -maxrate 800k -bufsize 800k -an "$work/v_h264bp.mp4" & pids+=($!)
 # H.265 Main, no B-frames, 640x360 ~800 kbit/s; info=0 keeps x265's SEI banner out.
 ff -f lavfi -i "$(vsrc 640x360)" -c:v libx265 -preset ultrafast -pix_fmt yuv420p -b:v 800k \
    -x265-params "log-level=error:info=0:keyint=$GOP:min-keyint=$GOP:scenecut=0:open-gop=0:bframes=0:vbv-maxrate=800:vbv-bufsize=800" \
    -tag:v hvc1 -an "$work/v_h265.mp4" & pids+=($!)
+# H.265 Main with B-frames (3, pyramid, closed GOP of 25), 640x360.
+ff -f lavfi -i "$(vsrc 640x360 $FPS '')" -c:v libx265 -preset ultrafast -pix_fmt yuv420p -b:v 800k \
+   -x265-params "log-level=error:info=0:keyint=$GOP:min-keyint=$GOP:scenecut=0:open-gop=0:bframes=3:b-adapt=0:b-pyramid=1:vbv-maxrate=800:vbv-bufsize=800" \
+   -tag:v hvc1 -an "$work/v_h265b.mp4" & pids+=($!)
+# H.264 Main at 2 fps, no B-frames, an IDR every 10 s (GOP 20; the loop point adds one after
+# 2 s), video only: a slow camera (the first frame must last 500 ms, not 40).
+ff -f lavfi -i "$(vsrc 640x360 2)" -c:v libx264 -g 20 -keyint_min 20 -sc_threshold 0 \
+   -pix_fmt yuv420p -preset veryfast -profile:v main -bf 0 -b:v 300k -maxrate 300k -bufsize 300k \
+   -an "$work/h264_2fps.mp4" & pids+=($!)
 # H.264 High, no B-frames, 1280x720 ~2 Mbit/s: the benchmark clip.
 ff -f lavfi -i "$(vsrc 1280x720)" "${x264_common[@]}" -preset veryfast -profile:v high -bf 0 \
    -b:v 2M -maxrate 2M -bufsize 2M -an "$work/v_h264_720p.mp4" & pids+=($!)
@@ -82,16 +103,34 @@ for p in "${pids[@]}"; do wait "$p" || { echo "media.sh: a video encode failed" 
 mux() { ff -i "$1" -i "$2" -map 0:v:0 -map 1:a:0 -c copy "${@:4}" "$work/$3"; }
 mux "$work/v_h264.mp4"      "$work/a_aac.m4a"  h264_aac.mp4  -movflags +faststart
 mux "$work/v_h264b.mp4"     "$work/a_aac.m4a"  h264b_aac.mp4 -movflags +faststart
+mux "$work/v_h264bp.mp4"    "$work/a_aac.m4a"  h264bp_aac.mp4 -movflags +faststart
 mux "$work/v_h265.mp4"      "$work/a_aac.m4a"  h265_aac.mp4  -movflags +faststart -tag:v hvc1
+mux "$work/v_h265b.mp4"     "$work/a_aac.m4a"  h265b_aac.mp4 -movflags +faststart -tag:v hvc1
 mux "$work/v_h264_720p.mp4" "$work/a_aac.m4a"  h264_720p.mp4 -movflags +faststart
 mux "$work/v_h264.mp4"      "$work/a_pcma.mov" h264_pcma.mov -f mov
 mux "$work/v_h264.mp4"      "$work/a_pcmu.mov" h264_pcmu.mov -f mov
 
-# Sanity: every clip must have 800 video frames.
+# Sanity: every clip has 32 s of video frames (800 at 25 fps, 64 at 2 fps) ...
 for c in "${clips[@]}"; do
+    want=800; [ "$c" = h264_2fps.mp4 ] && want=64
     n=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets \
         -of csv=p=0 "$work/$c")
-    [ "$n" = 800 ] || { echo "media.sh: $c has $n video frames, expected 800" >&2; exit 1; }
+    [ "$n" = "$want" ] || { echo "media.sh: $c has $n video frames, expected $want" >&2; exit 1; }
+done
+# ... and the B-frame clips have the GOP pattern the timeline tests rely on: frame types in
+# display order over the first GOP (I, then B..BP groups), and pts != dts in decode order.
+pattern() {
+    ffprobe -v error -select_streams v:0 -show_entries frame=pict_type -of csv=p=0 \
+        -read_intervals %+0.99 "$work/$1" | tr -d ',\n'
+}
+for cp in h264b_aac.mp4:IBBPBBPBBPBBPBBPBBPBBPBBP h264bp_aac.mp4:IBBBPBBBPBBBPBBBPBBBPBBBP \
+          h265b_aac.mp4:IBBBPBBBPBBBPBBBPBBBPBBBP; do
+    c=${cp%%:*} want=${cp#*:}
+    got=$(pattern "$c")
+    [ "$got" = "$want" ] || { echo "media.sh: $c frame types $got, expected $want" >&2; exit 1; }
+    reordered=$(ffprobe -v error -select_streams v:0 -show_entries packet=pts,dts -of csv=p=0 \
+        -read_intervals %+0.99 "$work/$c" | awk -F, '$1 != $2' | wc -l)
+    [ "$reordered" -ge 8 ] || { echo "media.sh: $c has no pts != dts" >&2; exit 1; }
 done
 
 for c in "${clips[@]}"; do mv -f "$work/$c" "$dir/$c"; done

@@ -94,6 +94,21 @@ def camera_monotonic(cam, mount, seconds, transport="tcp"):
     return "packets %s" % m.packets
 
 
+def camera_presentation(cam, mount, seconds, fps=h.FPS, bframes=True):
+    """The camera's B-frame (and slow) mounts as a decoder sees them: decoded frames in output
+    order one frame period apart (the feeder pushes decode order with PTS and DTS set), and
+    some packets with pts != dts where there are B-frames."""
+    tl = h.probe_timeline(cam.url(mount), seconds, timeout=seconds + 30)
+    pts = [f.pts for f in tl.video_frames() if f.pts is not None]
+    steps = [round(b - a, 1) for a, b in zip(pts, pts[1:])]
+    bad = [(i, s) for i, s in enumerate(steps) if abs(s - 1000.0 / fps) > 1]
+    expect(not tl.errors and not bad, "%s: frame steps off at %s; errors %s" % (mount, bad[:5], tl.errors[:3]))
+    expect(abs(len(pts) - seconds * fps) <= 3, "%s: %d frames in %g s" % (mount, len(pts), seconds))
+    reordered = sum(1 for p in tl.video_packets() if None not in (p.pts, p.dts) and p.pts != p.dts)
+    expect(reordered > 0 or not bframes, "%s: no packet with pts != dts" % mount)
+    return "%d frames %g ms apart, %d packets with pts != dts" % (len(pts), 1000.0 / fps, reordered)
+
+
 def camera_shared(cam):
     res = {}
 
@@ -282,8 +297,15 @@ def main():
         check("camera DTS monotonic /h264_pcmu", camera_monotonic, cam, "/h264_pcmu", 5)
         if netns:
             check("camera DTS monotonic /h264_aac udp", camera_monotonic, cam, "/h264_aac", 5, "udp")
+        for mount in ("/h264b_aac", "/h264bp_aac", "/h265b_aac"):
+            check("camera presentation order %s" % mount, camera_presentation, cam, mount, 4)
+        check("camera presentation order /h264_2fps", camera_presentation, cam, "/h264_2fps", 6,
+              2, False)
         if args.long:
             check("camera DTS across the loop (36 s)", camera_monotonic, cam, "/h264b_aac", 36)
+            for mount in ("/h264b_aac", "/h264bp_aac", "/h265b_aac"):
+                check("camera presentation order across the loop %s" % mount,
+                      camera_presentation, cam, mount, 36)
         check("camera shared by 8 clients", camera_shared, cam)
         check("camera SIGSTOP/SIGCONT", camera_freeze, cam)
         check("camera kill/restart/SIGTERM", camera_restart, cam)

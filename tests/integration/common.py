@@ -160,8 +160,10 @@ class TestCase(unittest.TestCase):
     def tearDown(self):
         for d in self.drivers:
             d.kill()
-        failed = any(e for _, e in (self._outcome.result.failures + self._outcome.result.errors)
-                     if e) if hasattr(self._outcome, "result") else False
+        # This test's failures only (a subtest's record points at its test through test_case).
+        failed = any(e and (t is self or getattr(t, "test_case", None) is self)
+                     for t, e in self._outcome.result.failures + self._outcome.result.errors
+                     ) if hasattr(self._outcome, "result") else False
         if failed:
             for d in self.drivers:
                 sys.stderr.write("---- relay_driver log ----\n%s\n" % d.log()[-6000:])
