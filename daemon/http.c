@@ -328,6 +328,23 @@ static bool host_ok(struct lsd_server *s, struct evhttp_request *req)
     return false;
 }
 
+/* Debug: what was asked and by whom. All of it comes from the client (the
+ * path decoded): the log escapes it. */
+static void log_request(struct lsd_server *s, struct evhttp_request *req, unsigned bit,
+                        const char *path)
+{
+    if (lsd_log_level(s->log) < LS_LOG_DEBUG)
+        return;
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+    if (evcon)
+        evhttp_connection_get_peer(evcon, &addr, &port);
+    const char *ua = evhttp_find_header(evhttp_request_get_input_headers(req), "User-Agent");
+    lsd_logf(s->log, LS_LOG_DEBUG, "%s %s from %s:%u (%s)", lsd_method_name(bit), path,
+             addr ? addr : "?", port, ua ? ua : "no User-Agent");
+}
+
 static void dispatch(struct evhttp_request *req, void *arg)
 {
     struct lsd_server *s = arg;
@@ -359,7 +376,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
                 lsd_reply_error(req, 415, "unsupported_media_type",
                                 "the body must be sent as Content-Type: application/json");
             } else {
-                lsd_logf(s->log, LS_LOG_DEBUG, "%s %s", lsd_method_name(bit), path);
+                log_request(s, req, bit, path);
                 if (s->config.cors_origin[0] && !is_live(req))
                     evhttp_add_header(evhttp_request_get_output_headers(req),
                                       "Access-Control-Allow-Origin", s->config.cors_origin);

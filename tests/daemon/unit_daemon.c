@@ -1,6 +1,6 @@
 /*
  * Unit tests of lightstreamd's pure parts: spec validation, URL and text
- * redaction, the state file's parser, the config loader.
+ * redaction, the state file's parser, the config loader, the log's escaping.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -233,6 +233,29 @@ static void test_config(void)
     unlink(path);
 }
 
+static void test_log_escape(void)
+{
+    char out[256];
+    lsd_log_escape("GET /live/\nFAKE\r\tx", out, sizeof(out));
+    CHECK_EQ_STR(out, "GET /live/\\nFAKE\\r\\tx");
+    lsd_log_escape("\x1b[31m\x7f\x01 a\\b", out, sizeof(out));
+    CHECK_EQ_STR(out, "\\x1b[31m\\x7f\\x01 a\\b"); /* a backslash stays one */
+    /* UTF-8 passes; C1 controls, U+2028/9 and what is not UTF-8 do not. */
+    lsd_log_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb7", out, sizeof(out));
+    CHECK_EQ_STR(out, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb7");
+    lsd_log_escape("\xc2\x85|\xc2\x9b|\xe2\x80\xa8|\xe2\x80\xa9", out, sizeof(out));
+    CHECK_EQ_STR(out, "\\xc2\\x85|\\xc2\\x9b|\\xe2\\x80\\xa8|\\xe2\\x80\\xa9");
+    lsd_log_escape("\xff\x80\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82", out, sizeof(out));
+    CHECK_EQ_STR(out, "\\xff\\x80\\xc0\\xaf\\xed\\xa0\\x80\\xf4\\x90\\x80\\x80\\xe2\\x82");
+    /* Cut before a piece that does not fit, never inside one. */
+    CHECK_EQ_INT(lsd_log_escape("ab\ncd", out, 4), 2);
+    CHECK_EQ_STR(out, "ab");
+    CHECK_EQ_INT(lsd_log_escape("a\xc3\xa9", out, 3), 1);
+    CHECK_EQ_STR(out, "a");
+    CHECK_EQ_INT(lsd_log_escape("x", out, 1), 0);
+    CHECK_EQ_STR(out, "");
+}
+
 int main(void)
 {
     test_spec_valid();
@@ -242,5 +265,6 @@ int main(void)
     test_state_parse();
     test_state_roundtrip();
     test_config();
+    test_log_escape();
     return test_done("unit_daemon");
 }
