@@ -17,6 +17,7 @@
 #include <event2/thread.h>
 #include <event2/util.h>
 
+#include "daemon/accept_guard.h"
 #include "daemon/async.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
@@ -60,6 +61,11 @@ static int bind_http(struct lsd_server *s)
         lsd_logf(s->log, LS_LOG_ERROR, "cannot listen on %s:%u: %s", s->config.listen,
                  s->config.port, strerror(errno));
         return -EADDRINUSE;
+    }
+    int ret = lsd_accept_guard_create(&s->accept_guard, s, sock);
+    if (ret < 0) {
+        lsd_logf(s->log, LS_LOG_ERROR, "cannot guard the listener: %s", strerror(-ret));
+        return ret;
     }
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
@@ -176,6 +182,7 @@ void lsd_server_destroy(struct lsd_server **ps)
      * delivers as it is destroyed. The state file is already up to date. */
     if (s->worker)
         lsd_relays_destroy_all(s);
+    lsd_accept_guard_destroy(&s->accept_guard); /* its listener is evhttp's */
     if (s->http)
         evhttp_free(s->http);
     lsd_worker_destroy(&s->worker);
