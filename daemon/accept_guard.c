@@ -26,6 +26,7 @@
 #define RETRY_MS 250
 #define SETTLE_MS 1000      /* accepting this long without a failure ends an episode */
 #define TURN_AWAY_MAX 64    /* clients answered per turn: bounded work while paused */
+#define FD_HEADROOM 1024    /* descriptors beyond max_connections: relays, files, the log */
 #define FD_TARGET 65536     /* what the systemd unit gives too */
 
 struct lsd_accept_guard {
@@ -169,20 +170,28 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-/* 1 000 viewers need more than the usual soft limit of 1024 descriptors;
- * the hard limit is the administrator's word. */
-static void raise_fd_limit(void)
+/* max_connections (4096 by default) needs more than the usual soft limit of
+ * 1024; the hard limit is the administrator's word. */
+static void raise_fd_limit(struct lsd_server *s)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return;
-    rlim_t want = FD_TARGET;
+    rlim_t want = (rlim_t)s->config.max_connections + FD_HEADROOM;
+    want = want > FD_TARGET ? want : FD_TARGET;
     if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
         want = rl.rlim_max;
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
         rl.rlim_cur = want;
-        setrlimit(RLIMIT_NOFILE, &rl);
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
     }
+    if (rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < (rlim_t)s->config.max_connections + FD_HEADROOM)
+        lsd_logf(s->log, LS_LOG_WARN,
+                 "connections: the descriptor limit (%llu) leaves less than max_connections "
+                 "(%u) plus %d for relays: it is reached first (raise LimitNOFILE)",
+                 (unsigned long long)rl.rlim_cur, s->config.max_connections, FD_HEADROOM);
 }
 
 int lsd_accept_guard_create(struct lsd_accept_guard **out, struct lsd_server *s,
@@ -202,7 +211,7 @@ int lsd_accept_guard_create(struct lsd_accept_guard **out, struct lsd_server *s,
         lsd_accept_guard_destroy(&g);
         return ret;
     }
-    raise_fd_limit();
+    raise_fd_limit(s);
     /* evhttp listens with a queue of 128: a burst of connections (viewers
      * coming back after a network blip, a flood) overflows it, and each SYN
      * dropped costs its client a second. Listening again sets the length. */

@@ -24,8 +24,8 @@ struct evhttp_bound_socket;
 
 /**
  * Guard the listener of @p sock. Also raises the soft descriptor limit
- * towards the hard one (1 000 viewers need more than the usual 1024), and
- * lengthens the listen queue.
+ * towards the hard one (max_connections needs more than the usual 1024),
+ * and lengthens the listen queue.
  * @return 0, -EBUSY (a guard exists already: one listener per process), -ENOMEM or -errno
  */
 int lsd_accept_guard_create(struct lsd_accept_guard **out, struct lsd_server *s,

@@ -15,6 +15,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "daemon/conn.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
 #include "daemon/server.h"
@@ -348,6 +349,8 @@ static void log_request(struct lsd_server *s, struct evhttp_request *req, unsign
 static void dispatch(struct evhttp_request *req, void *arg)
 {
     struct lsd_server *s = arg;
+    if (lsd_conns_request(s->conns, req))
+        return; /* over a connection cap: answered 503 */
     s->requests++;
     unsigned bit = method_bit(evhttp_request_get_command(req));
     const char *raw = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));

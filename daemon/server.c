@@ -19,6 +19,7 @@
 
 #include "daemon/accept_guard.h"
 #include "daemon/async.h"
+#include "daemon/conn.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
 #include "daemon/relays_private.h"
@@ -123,7 +124,7 @@ static int start_parts(struct lsd_server *s)
     if ((ret = lsd_mailbox_create(&s->mailbox, s)) < 0 ||
         (ret = lsd_worker_create(&s->worker, s)) < 0 ||
         (ret = lsd_async_create(&s->async, s, 16)) < 0 || (ret = lsd_http_init(s)) < 0 ||
-        (ret = add_signals(s)) < 0)
+        (ret = lsd_conns_create(&s->conns, s)) < 0 || (ret = add_signals(s)) < 0)
         return ret;
     if ((ret = bind_http(s)) < 0)
         return ret;
@@ -185,6 +186,7 @@ void lsd_server_destroy(struct lsd_server **ps)
     lsd_accept_guard_destroy(&s->accept_guard); /* its listener is evhttp's */
     if (s->http)
         evhttp_free(s->http);
+    lsd_conns_destroy(&s->conns); /* evhttp_free closed their connections */
     lsd_worker_destroy(&s->worker);
     lsd_mailbox_destroy(&s->mailbox);
     if (s->tick)
