@@ -35,6 +35,12 @@ void lsd_config_defaults(struct lsd_config *c)
     c->on_demand_idle_s = 10;
     c->beat_interval_s = 20;
     c->gop_cache_max_bytes = 4u << 20;
+    /* 1 000 viewers with room to spare, and a reverse proxy in front that
+     * carries them all from one address still fits under the per-address cap. */
+    c->header_timeout_s = 10;
+    c->body_timeout_s = 30;
+    c->max_connections = 4096;
+    c->max_connections_per_address = 1024;
 }
 
 int lsd_log_level_parse(const char *name, enum ls_log_level *out)
@@ -81,6 +87,10 @@ static const struct key keys[] = {
     {"on_demand_idle_s", U32(on_demand_idle_s, 0, 86400)},
     {"beat_interval_s", U32(beat_interval_s, 1, 3600)},
     {"gop_cache_max_bytes", U32(gop_cache_max_bytes, 65536, 256u << 20)},
+    {"header_timeout_s", U32(header_timeout_s, 1, 3600)},
+    {"body_timeout_s", U32(body_timeout_s, 1, 3600)},
+    {"max_connections", U32(max_connections, 1, 1000000)},
+    {"max_connections_per_address", U32(max_connections_per_address, 0, 1000000)},
 };
 
 static int set_key(struct lsd_config *c, const struct key *k, const json_t *v, char *err,

@@ -31,6 +31,12 @@ struct lsd_config {
     uint32_t on_demand_idle_s;  /**< on-demand relays stop this long after the last viewer (default 10) */
     uint32_t beat_interval_s;   /**< push API: BEATS interval; leases last 3 of them (default 20) */
     uint32_t gop_cache_max_bytes; /**< per relay (default 4 MiB) */
+    uint32_t header_timeout_s;  /**< a request head must be complete this long after the
+                                     connection starts waiting for it (default 10) */
+    uint32_t body_timeout_s;    /**< and its body this long after the head (default 30) */
+    uint32_t max_connections;   /**< HTTP connections at once, viewers included (default 4096) */
+    uint32_t max_connections_per_address; /**< from one IPv4 address or IPv6 /64; 0 = no
+                                     limit (default 1024) */
     char config_path[512];      /**< the file read, "" if none */
     char port_file[512];        /**< flag only: write the bound port here once listening */
 };

@@ -15,6 +15,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "daemon/conn.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
 #include "daemon/origin.h"
@@ -341,9 +342,28 @@ static bool refuse_other_site(struct lsd_server *s, struct evhttp_request *req,
     return true;
 }
 
+/* Debug: what was asked and by whom. All of it comes from the client (the
+ * path decoded): the log escapes it. */
+static void log_request(struct lsd_server *s, struct evhttp_request *req, unsigned bit,
+                        const char *path)
+{
+    if (lsd_log_level(s->log) < LS_LOG_DEBUG)
+        return;
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+    if (evcon)
+        evhttp_connection_get_peer(evcon, &addr, &port);
+    const char *ua = evhttp_find_header(evhttp_request_get_input_headers(req), "User-Agent");
+    lsd_logf(s->log, LS_LOG_DEBUG, "%s %s from %s:%u (%s)", lsd_method_name(bit), path,
+             addr ? addr : "?", port, ua ? ua : "no User-Agent");
+}
+
 static void dispatch(struct evhttp_request *req, void *arg)
 {
     struct lsd_server *s = arg;
+    if (lsd_conns_request(s->conns, req))
+        return; /* over a connection cap: answered 503 */
     s->requests++;
     unsigned bit = method_bit(evhttp_request_get_command(req));
     const char *raw = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
@@ -374,7 +394,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
                 lsd_reply_error(req, 415, "unsupported_media_type",
                                 "the body must be sent as Content-Type: application/json");
             } else {
-                lsd_logf(s->log, LS_LOG_DEBUG, "%s %s", lsd_method_name(bit), path);
+                log_request(s, req, bit, path);
                 if (s->config.cors_origin[0] && !is_live(req))
                     evhttp_add_header(evhttp_request_get_output_headers(req),
                                       "Access-Control-Allow-Origin", s->config.cors_origin);

@@ -86,10 +86,13 @@ enum ls_log_level lsd_log_level(const struct lsd_log *log)
 static void write_line(struct lsd_log *log, enum ls_log_level level, const char *msg)
 {
     char clean[2048];
+    char line[4 * sizeof(clean)]; /* escaping makes a byte four characters at most */
     lsd_redact_text(msg, clean, sizeof(clean));
     size_t n = strlen(clean);
     while (n && (clean[n - 1] == '\n' || clean[n - 1] == '\r'))
         clean[--n] = '\0';
+    /* Escaped after the redaction, which must see the text as it was. */
+    lsd_log_escape(clean, line, sizeof(line));
     struct timespec ts;
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -98,7 +101,7 @@ static void write_line(struct lsd_log *log, enum ls_log_level level, const char 
     FILE *f = log->file ? log->file : stderr;
     fprintf(f, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s %s\n", tm.tm_year + 1900,
             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-            ts.tv_nsec / 1000000, level_names[level], clean);
+            ts.tv_nsec / 1000000, level_names[level], line);
     fflush(f);
     pthread_mutex_unlock(&log->lock);
 }

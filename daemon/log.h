@@ -2,7 +2,9 @@
  * lightstreamd's log: one line per message, with time and level, to stderr or
  * a file (reopened on SIGHUP). Thread-safe: the library's threads log here
  * too. Every line goes through the URL redaction, so a camera password that
- * slipped into a message never reaches the log.
+ * slipped into a message never reaches the log, and then through
+ * lsd_log_escape(), so text from outside (request paths, headers, JSON
+ * fields, camera and FFmpeg messages) can neither forge nor hide a line.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -29,6 +31,14 @@ void lsd_logf(struct lsd_log *log, enum ls_log_level level, const char *fmt, ...
 void lsd_log_library(void *log, enum ls_log_level level, const char *message);
 /** Route FFmpeg's own messages (av_log) here, redacted, at debug level. */
 void lsd_log_capture_ffmpeg(struct lsd_log *log);
+/**
+ * Copy @p in to @p out (always NUL-terminated; cut before a character that
+ * does not fit) as one line of printable UTF-8: control characters become
+ * \n \r \t or \xHH, and so do the bytes of C1 controls, of U+2028 and U+2029
+ * and every byte that is not part of well-formed UTF-8. A backslash is kept
+ * as it is. Pure; @return strlen(out)
+ */
+size_t lsd_log_escape(const char *in, char *out, size_t size);
 /** The configured level. */
 enum ls_log_level lsd_log_level(const struct lsd_log *log);
 

@@ -17,7 +17,9 @@
 #include <event2/thread.h>
 #include <event2/util.h>
 
+#include "daemon/accept_guard.h"
 #include "daemon/async.h"
+#include "daemon/conn.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
 #include "daemon/relays_private.h"
@@ -60,6 +62,11 @@ static int bind_http(struct lsd_server *s)
         lsd_logf(s->log, LS_LOG_ERROR, "cannot listen on %s:%u: %s", s->config.listen,
                  s->config.port, strerror(errno));
         return -EADDRINUSE;
+    }
+    int ret = lsd_accept_guard_create(&s->accept_guard, s, sock);
+    if (ret < 0) {
+        lsd_logf(s->log, LS_LOG_ERROR, "cannot guard the listener: %s", strerror(-ret));
+        return ret;
     }
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
@@ -117,7 +124,7 @@ static int start_parts(struct lsd_server *s)
     if ((ret = lsd_mailbox_create(&s->mailbox, s)) < 0 ||
         (ret = lsd_worker_create(&s->worker, s)) < 0 ||
         (ret = lsd_async_create(&s->async, s, 16)) < 0 || (ret = lsd_http_init(s)) < 0 ||
-        (ret = add_signals(s)) < 0)
+        (ret = lsd_conns_create(&s->conns, s)) < 0 || (ret = add_signals(s)) < 0)
         return ret;
     if ((ret = bind_http(s)) < 0)
         return ret;
@@ -176,8 +183,10 @@ void lsd_server_destroy(struct lsd_server **ps)
      * delivers as it is destroyed. The state file is already up to date. */
     if (s->worker)
         lsd_relays_destroy_all(s);
+    lsd_accept_guard_destroy(&s->accept_guard); /* its listener is evhttp's */
     if (s->http)
         evhttp_free(s->http);
+    lsd_conns_destroy(&s->conns); /* evhttp_free closed their connections */
     lsd_worker_destroy(&s->worker);
     lsd_mailbox_destroy(&s->mailbox);
     if (s->tick)

@@ -31,6 +31,8 @@ struct lsd_mailbox;
 struct lsd_worker;
 struct lsd_log;
 struct lsd_async;
+struct lsd_conns;
+struct lsd_accept_guard;
 
 /* ---- relays ------------------------------------------------------------ */
 
@@ -58,6 +60,8 @@ struct lsd_server {
     struct lsd_config config;
     struct event_base *base;
     struct evhttp *http;
+    struct lsd_conns *conns;       /**< every HTTP connection: deadlines, caps (conn.h) */
+    struct lsd_accept_guard *accept_guard; /**< the listener at the descriptor limit */
     struct lsd_mailbox *mailbox;   /**< library threads → loop */
     struct lsd_worker *worker;     /**< blocking library calls (stop, destroy, remove) off the loop */
     struct lsd_log *log;

@@ -1,16 +1,20 @@
 /*
  * Unit tests of lightstreamd's pure parts: spec validation, URL and text
- * redaction, the state file's parser, the config loader.
+ * redaction, the state file's parser, the config loader, the log's escaping,
+ * the request-head scanner and the address keys of the connection caps.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "daemon/conn_util.h"
 #include "daemon/log.h"
 #include "daemon/spec.h"
 #include "daemon/state.h"
@@ -209,7 +213,8 @@ static void test_config(void)
     char path[] = "/tmp/lsd-conf-XXXXXX";
     int fd = mkstemp(path);
     CHECK(fd >= 0);
-    const char *text = "{\"port\": 0, \"log_level\": \"debug\", \"api_token\": \"t\"}";
+    const char *text = "{\"port\": 0, \"log_level\": \"debug\", \"api_token\": \"t\", "
+                       "\"header_timeout_s\": 3, \"max_connections_per_address\": 0}";
     CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
     close(fd);
     struct lsd_config c;
@@ -217,10 +222,16 @@ static void test_config(void)
     lsd_config_defaults(&c);
     CHECK_EQ_INT(c.port, 2233);
     CHECK_EQ_STR(c.listen, "127.0.0.1");
+    CHECK_EQ_INT(c.header_timeout_s, 10);
+    CHECK_EQ_INT(c.body_timeout_s, 30);
+    CHECK_EQ_INT(c.max_connections, 4096);
+    CHECK_EQ_INT(c.max_connections_per_address, 1024);
     CHECK_EQ_INT(lsd_config_load(&c, path, err, sizeof(err)), 0);
     CHECK_EQ_INT(c.port, 0);
     CHECK_EQ_INT(c.log_level, LS_LOG_DEBUG);
     CHECK_EQ_STR(c.api_token, "t");
+    CHECK_EQ_INT(c.header_timeout_s, 3);
+    CHECK_EQ_INT(c.max_connections_per_address, 0); /* no per-address cap */
     FILE *f = fopen(path, "w");
     fputs("{\"prot\": 1}", f);
     fclose(f);
@@ -230,7 +241,83 @@ static void test_config(void)
     fputs("{\"port\": 70000}", f);
     fclose(f);
     CHECK_EQ_INT(lsd_config_load(&c, path, err, sizeof(err)), -EINVAL);
+    f = fopen(path, "w");
+    fputs("{\"header_timeout_s\": 0}", f); /* a deadline of nothing closes everyone */
+    fclose(f);
+    CHECK_EQ_INT(lsd_config_load(&c, path, err, sizeof(err)), -EINVAL);
     unlink(path);
+}
+
+static void test_log_escape(void)
+{
+    char out[256];
+    lsd_log_escape("GET /live/\nFAKE\r\tx", out, sizeof(out));
+    CHECK_EQ_STR(out, "GET /live/\\nFAKE\\r\\tx");
+    lsd_log_escape("\x1b[31m\x7f\x01 a\\b", out, sizeof(out));
+    CHECK_EQ_STR(out, "\\x1b[31m\\x7f\\x01 a\\b"); /* a backslash stays one */
+    /* UTF-8 passes; C1 controls, U+2028/9 and what is not UTF-8 do not. */
+    lsd_log_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb7", out, sizeof(out));
+    CHECK_EQ_STR(out, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb7");
+    lsd_log_escape("\xc2\x85|\xc2\x9b|\xe2\x80\xa8|\xe2\x80\xa9", out, sizeof(out));
+    CHECK_EQ_STR(out, "\\xc2\\x85|\\xc2\\x9b|\\xe2\\x80\\xa8|\\xe2\\x80\\xa9");
+    lsd_log_escape("\xff\x80\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82", out, sizeof(out));
+    CHECK_EQ_STR(out, "\\xff\\x80\\xc0\\xaf\\xed\\xa0\\x80\\xf4\\x90\\x80\\x80\\xe2\\x82");
+    /* Cut before a piece that does not fit, never inside one. */
+    CHECK_EQ_INT(lsd_log_escape("ab\ncd", out, 4), 2);
+    CHECK_EQ_STR(out, "ab");
+    CHECK_EQ_INT(lsd_log_escape("a\xc3\xa9", out, 3), 1);
+    CHECK_EQ_STR(out, "a");
+    CHECK_EQ_INT(lsd_log_escape("x", out, 1), 0);
+    CHECK_EQ_STR(out, "");
+}
+
+static bool head_done(const char *text)
+{
+    struct lsd_head_scan scan = {0};
+    return lsd_head_scan_feed(&scan, (const uint8_t *)text, strlen(text));
+}
+
+static void test_head_scan(void)
+{
+    CHECK(head_done("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+    CHECK(head_done("GET / HTTP/1.0\r\n\r\n"));
+    CHECK(head_done("GET / HTTP/1.1\nHost: h\n\n"));
+    CHECK(!head_done("GET / HTTP/1.1\r\nHost: h\r\n"));
+    CHECK(!head_done("GET / HTTP/1.1\r\nX: a\r\r\n")); /* a CR is not an empty line */
+    CHECK(!head_done("\r\n\r\n")); /* no request line yet */
+    /* Byte by byte, as a slow client sends it. */
+    const char *head = "POST /x HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}";
+    struct lsd_head_scan scan = {0};
+    size_t i = 0;
+    while (head[i] && !lsd_head_scan_feed(&scan, (const uint8_t *)head + i, 1))
+        i++;
+    CHECK_EQ_INT(i, strlen(head) - 3); /* stops at the last LF of the head */
+}
+
+static void test_peer_key(void)
+{
+    uint8_t k1[LSD_PEER_KEY_SIZE], k2[LSD_PEER_KEY_SIZE];
+    char t1[64], t2[64];
+    struct sockaddr_in v4 = {.sin_family = AF_INET, .sin_port = htons(1)};
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6}, b = {.sin6_family = AF_INET6};
+    inet_pton(AF_INET, "192.0.2.7", &v4.sin_addr);
+    CHECK(lsd_peer_key((struct sockaddr *)&v4, k1, t1, sizeof(t1)));
+    CHECK_EQ_STR(t1, "192.0.2.7");
+    inet_pton(AF_INET6, "::ffff:192.0.2.7", &a.sin6_addr); /* mapped: the same client */
+    CHECK(lsd_peer_key((struct sockaddr *)&a, k2, t2, sizeof(t2)));
+    CHECK(memcmp(k1, k2, sizeof(k1)) == 0);
+    CHECK_EQ_STR(t2, "192.0.2.7");
+    inet_pton(AF_INET6, "2001:db8:1:2:aaaa::1", &a.sin6_addr); /* one /64, one client */
+    inet_pton(AF_INET6, "2001:db8:1:2:bbbb::2", &b.sin6_addr);
+    CHECK(lsd_peer_key((struct sockaddr *)&a, k1, t1, sizeof(t1)));
+    CHECK(lsd_peer_key((struct sockaddr *)&b, k2, t2, sizeof(t2)));
+    CHECK(memcmp(k1, k2, sizeof(k1)) == 0);
+    CHECK_EQ_STR(t1, "2001:db8:1:2::/64");
+    inet_pton(AF_INET6, "2001:db8:1:3::1", &b.sin6_addr);
+    CHECK(lsd_peer_key((struct sockaddr *)&b, k2, t2, sizeof(t2)));
+    CHECK(memcmp(k1, k2, sizeof(k1)) != 0);
+    struct sockaddr unix_sa = {.sa_family = AF_UNIX};
+    CHECK(!lsd_peer_key(&unix_sa, k1, t1, sizeof(t1)));
 }
 
 int main(void)
@@ -242,5 +329,8 @@ int main(void)
     test_state_parse();
     test_state_roundtrip();
     test_config();
+    test_log_escape();
+    test_head_scan();
+    test_peer_key();
     return test_done("unit_daemon");
 }
