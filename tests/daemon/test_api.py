@@ -411,9 +411,10 @@ class Endpoints(ApiCase):
                 return True
         h.wait_until(gone, 20, 0.5, "nginx to lose the removed output's stream")
         # The file output got a decodable stream (read once it is closed).
-        h.wait_until(lambda: os.path.exists(path) and os.path.getsize(path) > 100000, 20, 0.3, "file output")
+        h.wait_until(lambda: common.recordings(path) and os.path.getsize(common.recording(path)) > 100000,
+                     20, 0.3, "file output")
         self.assertEqual(d.request("DELETE", "/api/v1/relays/out1/outputs/%d" % o2["id"])[0], 204)
-        code, res = common.flvcheck(path)
+        code, res = common.flvcheck(common.recording(path))
         self.assertTrue(res["ok"], res)
         self.assertGreater(res["video"]["decoded"], 0)
         self.assertEqual(res["video"]["decode_errors"], 0)
