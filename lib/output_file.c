@@ -10,7 +10,12 @@
  * The file is created when the first bytes come (the stream's start is
  * known), so a camera that never answers leaves no empty files behind.
  *
- * Flushed at every keyframe so a reader following the file sees whole GOPs.
+ * Each tag goes to the kernel in one writev() (no stdio buffer): nothing
+ * handed to the sink dies with a killed process, its file ends after a whole
+ * tag (unless the kill lands inside that very write), and a reader following
+ * the file sees each tag as soon as it is written. One syscall a tag (~75/s
+ * at 25 fps with AAC) is nothing next to the disk.
+ *
  * On close, every onMetaData written gets the file's duration and size in
  * its reserved slots (flv.h), overwritten in place: nothing moves, and a file
  * whose writer died (kill -9) keeps the zeros of a live stream and plays.
@@ -24,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,11 +38,11 @@
 #include "lib/recording.h"
 
 struct file_sink {
-    FILE *f;
+    int fd;              /**< -1 until the first bytes come */
     bool regular;        /**< a recording (not a FIFO/device): its metadata is patched */
     uint64_t *meta_at;   /**< file offsets of the totals slots of each onMetaData written */
     size_t n_meta, cap_meta;
-    uint64_t pos;        /**< bytes handed to stdio so far */
+    uint64_t pos;        /**< bytes written so far */
     struct ls_span span;
 };
 
@@ -50,6 +56,7 @@ static int file_open(struct ls_output *o)
     struct file_sink *fs = calloc(1, sizeof(*fs));
     if (!fs)
         return -ENOMEM;
+    fs->fd = -1;
     o->sink = fs;
     return 0;
 }
@@ -106,12 +113,7 @@ static int create_file(struct ls_output *o, struct file_sink *fs)
         if (fd < 0)
             return fd;
     }
-    fs->f = fdopen(fd, "wb");
-    if (!fs->f) {
-        int err = -errno;
-        close(fd);
-        return err;
-    }
+    fs->fd = fd;
     ls_output_set_file(o, name);
     return 0;
 }
@@ -141,30 +143,49 @@ static void note_tag(struct file_sink *fs, const struct ls_piece *pieces, int n,
         ls_span_add(&fs->span, flags & LS_TAG_AUDIO, ts_ms);
 }
 
+/** All the pieces, in as few writev() calls as the kernel allows. */
+static int write_all(struct file_sink *fs, const struct ls_piece *pieces, int n)
+{
+    struct iovec iov[4];
+    if (n < 1 || n > 4)
+        return -EINVAL;
+    for (int i = 0; i < n; i++)
+        iov[i] = (struct iovec){.iov_base = (void *)pieces[i].data, .iov_len = pieces[i].size};
+    struct iovec *v = iov;
+    while (n > 0) {
+        ssize_t w = writev(fs->fd, v, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -errno;
+        fs->pos += (uint64_t)w;
+        for (; n > 0 && (size_t)w >= v->iov_len; v++, n--)
+            w -= (ssize_t)v->iov_len;
+        if (n > 0) {
+            v->iov_base = (uint8_t *)v->iov_base + w;
+            v->iov_len -= (size_t)w;
+        }
+    }
+    return 0;
+}
+
 static int file_write(struct ls_output *o, const struct ls_piece *pieces, int n, unsigned flags,
                       uint32_t ts_ms)
 {
     struct file_sink *fs = o->sink;
     int err;
-    if (!fs->f && (err = create_file(o, fs)) < 0)
+    if (fs->fd < 0 && (err = create_file(o, fs)) < 0)
         return err;
     note_tag(fs, pieces, n, flags, ts_ms);
-    for (int i = 0; i < n; i++) {
-        if (fwrite(pieces[i].data, 1, pieces[i].size, fs->f) != pieces[i].size)
-            return errno ? -errno : -EIO;
-        fs->pos += pieces[i].size;
-    }
-    if ((flags & (LS_TAG_KEYFRAME | LS_TAG_SEQUENCE_HEADER | LS_TAG_FILE_HEADER)) && fflush(fs->f))
-        return -errno;
-    return 0;
+    return write_all(fs, pieces, n);
 }
 
 /** Write duration and filesize into every onMetaData of the finished file. */
 static void fill_totals(struct file_sink *fs)
 {
     struct stat st;
-    int fd = fileno(fs->f);
-    if (!fs->n_meta || fflush(fs->f) != 0 || fstat(fd, &st) < 0)
+    int fd = fs->fd;
+    if (!fs->n_meta || fstat(fd, &st) < 0)
         return;
     uint8_t slots[LS_FLV_METADATA_TOTALS_SIZE];
     ls_flv_metadata_totals(slots, ls_span_seconds(&fs->span), (double)st.st_size);
@@ -183,10 +204,10 @@ static void file_close(struct ls_output *o)
     struct file_sink *fs = o->sink;
     if (!fs)
         return;
-    if (fs->f) {
+    if (fs->fd >= 0) {
         if (fs->regular)
             fill_totals(fs);
-        fclose(fs->f);
+        close(fs->fd);
     }
     free(fs->meta_at);
     free(fs);

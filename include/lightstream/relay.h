@@ -296,8 +296,9 @@ LS_API void ls_relay_destroy(struct ls_relay **r);
  * When the file is closed (stop, removal, destroy, or the error that ends it)
  * its onMetaData gets its `duration` (seconds, first tag to the end of the
  * last frame) and `filesize` (bytes) written in place; a file whose program
- * was killed keeps 0 there and plays all the same. Data is flushed at every
- * keyframe; the library never calls fsync.
+ * was killed keeps 0 there and plays all the same. Each tag is handed to the
+ * kernel as it is written (no buffer in the process); the library never calls
+ * fsync.
  * A path naming an existing FIFO or character device (`/dev/stdout`) is
  * written as it is: a FIFO without a reader fails the open (-ENXIO) and is
  * retried like any output.
