@@ -15,6 +15,7 @@
 #include <event2/http.h>
 
 #include "daemon/compat.h"
+#include "daemon/recordings.h"
 #include "daemon/http.h"
 #include "daemon/server.h"
 
@@ -162,7 +163,8 @@ int lsd_compat_rtmp_target(const struct lsd_server *s, const char *id, char *out
     snprintf(base, sizeof(base), "%s", s->config.rtmp_push_base);
     trim_slashes(base);
     int n = snprintf(out, size, "%s/%s", base, id);
-    if (n < 0 || (size_t)n >= size || !lsd_spec_output_valid(out)) {
+    /* An RTMP URL only: a base that made a .flv path would record behind the user's back. */
+    if (n < 0 || (size_t)n >= size || !lsd_spec_output_valid(out) || lsd_output_is_file(out)) {
         out[0] = '\0';
         return -EINVAL;
     }

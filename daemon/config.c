@@ -72,6 +72,7 @@ static const struct key keys[] = {
     {"listen", STR(listen)},
     {"port", K_PORT, offsetof(struct lsd_config, port), 0, 0, 65535},
     {"data_dir", STR(data_dir)},
+    {"recordings_dir", STR(recordings_dir)},
     {"web_dir", STR(web_dir)},
     {"log_file", STR(log_file)},
     {"log_level", K_LEVEL, offsetof(struct lsd_config, log_level), 0, 0, 0},

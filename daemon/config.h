@@ -15,6 +15,8 @@ struct lsd_config {
     char listen[64];            /**< address to bind (default "127.0.0.1") */
     uint16_t port;              /**< (default 2233; 0 = any free port, printed at start) */
     char data_dir[512];         /**< state.json lives here (default LSD_DEFAULT_DATA_DIR) */
+    char recordings_dir[512];   /**< .flv file outputs may write here only, created if missing;
+                                     "" = <data_dir>/recordings (default "") */
     char web_dir[512];          /**< the page and mpegts.js (default LSD_DEFAULT_WEB_DIR) */
     char log_file[512];         /**< "" = stderr (default "") */
     enum ls_log_level log_level; /**< (default info) */

@@ -20,6 +20,7 @@
 #include "daemon/async.h"
 #include "daemon/http.h"
 #include "daemon/onvif.h"
+#include "daemon/recordings.h"
 #include "daemon/relay_json.h"
 #include "daemon/relays_private.h"
 #include "daemon/server.h"
@@ -467,6 +468,8 @@ static void create_relay(struct lsd_server *s, struct evhttp_request *req,
     json_t *check = json_deep_copy(j->relay);
     json_object_set_new(check, "source", json_string("rtsp://check"));
     int bad = lsd_spec_from_json(&probe, check, LSD_SPEC_CREATE, err, sizeof(err));
+    if (!bad)
+        bad = lsd_recordings_check_spec(s->config.recordings_dir, &probe, err, sizeof(err));
     json_decref(check);
     if (bad < 0 || (probe.id[0] && lsd_relay_find(s, probe.id))) {
         lsd_reply_error(req, bad < 0 ? 400 : 409, bad < 0 ? "invalid" : "exists", "%s",

@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <event2/event.h>
 
 #include "daemon/log.h"
+#include "daemon/recordings.h"
 #include "daemon/relays_private.h"
 #include "daemon/server.h"
 
@@ -124,8 +126,22 @@ int lsd_relay_instance_add_output(struct lsd_server *s, struct lsd_relay *r, siz
     r->lib_output_ids[index] = -1;
     if (!r->relay)
         return 0;
-    ret = ls_relay_add_output(r->relay, r->spec.outputs[index].url, NULL,
-                              &r->lib_output_ids[index]);
+    /* The last word on where a file goes: whatever the spec came from (API, an older
+     * state file), the library gets a path inside the recordings directory or nothing. */
+    const char *target = r->spec.outputs[index].url;
+    char path[PATH_MAX], why[PATH_MAX + 256];
+    if (lsd_output_is_file(target)) {
+        ret = lsd_recordings_resolve(s->config.recordings_dir, target, path, sizeof(path), why,
+                                     sizeof(why));
+        if (ret < 0) {
+            r->lib_output_ids[index] = LSD_OUTPUT_REFUSED;
+            lsd_logf(s->log, LS_LOG_ERROR, "relay %s: output %d refused: %s", r->spec.id,
+                     r->spec.outputs[index].id, why);
+            return ret;
+        }
+        target = path;
+    }
+    ret = ls_relay_add_output(r->relay, target, NULL, &r->lib_output_ids[index]);
     if (ret < 0)
         lsd_logf(s->log, LS_LOG_ERROR, "relay %s: output %s not added: %s", r->spec.id,
                  r->spec.outputs[index].url, ls_strerror(ret));

@@ -4,11 +4,13 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "daemon/recordings.h"
 #include "daemon/relay_json.h"
 #include "daemon/relays_private.h"
 
@@ -78,18 +80,36 @@ static bool output_stats(struct lsd_relay *r, size_t index, struct ls_output_sta
     return false;
 }
 
+/* A file output the instance refused: say why, as the check says it now. */
+static json_t *refused_json(struct lsd_relay *r, size_t index, const char *url)
+{
+    char path[PATH_MAX], why[PATH_MAX + 256] = "";
+    if (lsd_recordings_resolve(r->server->config.recordings_dir, r->spec.outputs[index].url,
+                               path, sizeof(path), why, sizeof(why)) == 0)
+        snprintf(why, sizeof(why), "refused when the relay started (restart it to retry)");
+    return json_pack("{s:i, s:s, s:s, s:i, s:i, s:i, s:s}", "id", r->spec.outputs[index].id,
+                     "url", url, "state", "failed", "bytes", 0, "bitrate_kbps", 0,
+                     "reconnects", 0, "error", why);
+}
+
 json_t *lsd_output_json(struct lsd_relay *r, size_t index)
 {
     char url[LSD_URL_MAX];
     lsd_redact_url(r->spec.outputs[index].url, url, sizeof(url));
+    if (r->relay && index < r->lib_output_cap && r->lib_output_ids[index] == LSD_OUTPUT_REFUSED)
+        return refused_json(r, index, url);
     struct ls_output_stats st;
     bool live = output_stats(r, index, &st);
-    return json_pack("{s:i, s:s, s:s, s:I, s:i, s:i, s:s}", "id", r->spec.outputs[index].id,
-                     "url", url, "state", live ? ls_state_name(st.state) : "stopped",
-                     "bytes", (json_int_t)(live ? st.bytes_out : 0),
-                     "bitrate_kbps", live ? (int)st.bitrate_kbps : 0,
-                     "reconnects", live ? (int)st.reconnects : 0,
-                     "error", live ? st.last_error_message : "");
+    json_t *o = json_pack("{s:i, s:s, s:s, s:I, s:i, s:i, s:s}", "id", r->spec.outputs[index].id,
+                          "url", url, "state", live ? ls_state_name(st.state) : "stopped",
+                          "bytes", (json_int_t)(live ? st.bytes_out : 0),
+                          "bitrate_kbps", live ? (int)st.bitrate_kbps : 0,
+                          "reconnects", live ? (int)st.reconnects : 0,
+                          "error", live ? st.last_error_message : "");
+    /* A file output: the recording it writes now (or wrote last). */
+    if (o && live && st.file[0])
+        json_object_set_new(o, "file", json_string(st.file));
+    return o;
 }
 
 static json_t *play_json(struct lsd_relay *r, const char *base)

@@ -12,6 +12,9 @@
 
 #include "daemon/server.h"
 
+/** lib_output_ids[i] of a file output refused when the instance started (recordings.h). */
+#define LSD_OUTPUT_REFUSED (-2)
+
 /** Make and start a library relay for r's spec (no-op when one runs). @return 0 or -errno */
 int lsd_relay_instance_start(struct lsd_server *s, struct lsd_relay *r);
 /** Detach r's library relay (if any) and have the worker destroy it. */

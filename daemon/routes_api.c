@@ -11,6 +11,7 @@
 #include <event2/http.h>
 
 #include "daemon/http.h"
+#include "daemon/recordings.h"
 #include "daemon/relay_json.h"
 #include "daemon/relays_private.h"
 #include "daemon/server.h"
@@ -72,7 +73,7 @@ static int read_spec(struct lsd_server *s, struct evhttp_request *req, struct ls
     json_t *body = lsd_read_json(s, req, false);
     if (!body)
         return -1;
-    char err[256];
+    char err[512];
     if (base)
         lsd_spec_copy(spec, base);
     else
@@ -81,6 +82,10 @@ static int read_spec(struct lsd_server *s, struct evhttp_request *req, struct ls
     if (next_output_id > spec->next_output_id)
         spec->next_output_id = next_output_id;
     int ret = lsd_spec_from_json(spec, body, mode, err, sizeof(err));
+    /* Outputs given now must write inside the recordings directory; those a PATCH
+     * leaves alone were checked when given (and are again at every start). */
+    if (ret == 0 && json_object_get(body, "outputs"))
+        ret = lsd_recordings_check_spec(s->config.recordings_dir, spec, err, sizeof(err));
     json_decref(body);
     if (ret < 0) {
         lsd_spec_finish(spec);
@@ -187,8 +192,15 @@ static void add_output(struct lsd_server *s, struct evhttp_request *req, const s
     }
     json_t *url = json_object_get(body, "url");
     if (!json_is_string(url) || !lsd_spec_output_valid(json_string_value(url))) {
-        lsd_reply_error(req, 400, "invalid",
-                        "'url' must be an rtmp://, rtmps:// URL or an absolute .flv path");
+        lsd_reply_error(req, 400, "invalid", "'url' must be an rtmp:// or rtmps:// URL, or a "
+                        ".flv file in the recordings directory (no '..')");
+        goto out;
+    }
+    char path[LSD_URL_MAX * 2], why[LSD_URL_MAX + 512];
+    if (lsd_output_is_file(json_string_value(url)) &&
+        lsd_recordings_resolve(s->config.recordings_dir, json_string_value(url), path,
+                               sizeof(path), why, sizeof(why)) < 0) {
+        lsd_reply_error(req, 400, "invalid", "'url': %s", why);
         goto out;
     }
     int id, ret = lsd_relay_add_output(s, r, json_string_value(url), &id);

@@ -22,6 +22,7 @@
 #include "daemon/conn.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
+#include "daemon/recordings.h"
 #include "daemon/relays_private.h"
 #include "daemon/server.h"
 
@@ -52,6 +53,23 @@ static int make_dir(const char *dir)
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return -errno;
     return 0;
+}
+
+/* Not fatal: a recordings disk that is missing at boot must not stop the live streams;
+ * file outputs are refused (and say why) until it is there. */
+static void prepare_recordings(struct lsd_server *s)
+{
+    struct lsd_config *c = &s->config;
+    if (!c->recordings_dir[0] &&
+        snprintf(c->recordings_dir, sizeof(c->recordings_dir), "%s/recordings", c->data_dir) >=
+            (int)sizeof(c->recordings_dir))
+        c->recordings_dir[0] = '\0';
+    int ret = c->recordings_dir[0] ? lsd_recordings_prepare(c->recordings_dir) : -ENAMETOOLONG;
+    if (ret < 0)
+        lsd_logf(s->log, LS_LOG_ERROR, "recordings directory %s: %s; file outputs are refused",
+                 c->recordings_dir[0] ? c->recordings_dir : "(too long)", strerror(-ret));
+    else
+        lsd_logf(s->log, LS_LOG_INFO, "recordings directory: %s", c->recordings_dir);
 }
 
 static int bind_http(struct lsd_server *s)
@@ -115,6 +133,7 @@ static int start_parts(struct lsd_server *s)
                  strerror(-ret));
         return ret;
     }
+    prepare_recordings(s);
     evthread_use_pthreads();
     s->base = event_base_new();
     s->http = s->base ? evhttp_new(s->base) : NULL;

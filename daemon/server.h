@@ -42,7 +42,8 @@ struct lsd_relay {
     struct lsd_relay_spec spec;  /**< validated configuration, persisted */
     struct ls_relay *relay;      /**< NULL while not running (on-demand idle) */
     struct lsd_hub *hub;         /**< HTTP-FLV viewers; always present */
-    int *lib_output_ids;         /**< library output id per spec.outputs[i], -1 if none */
+    int *lib_output_ids;         /**< library output id per spec.outputs[i], -1 if none,
+                                      LSD_OUTPUT_REFUSED if outside the recordings directory */
     size_t lib_output_cap;
     int subscriber_id;           /**< the hub's subscriber in @ref relay, -1 if none */
     unsigned generation;         /**< bumped at every start: tells stale events apart */

@@ -101,6 +101,19 @@ bool lsd_spec_source_valid(const char *url)
            (has_host(url, "rtsp://") || has_host(url, "rtsps://"));
 }
 
+/* A ".." path component anywhere. */
+static bool has_dotdot(const char *path)
+{
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return true;
+        p += n;
+        p += *p == '/';
+    }
+    return false;
+}
+
 bool lsd_spec_output_valid(const char *url)
 {
     size_t n = strlen(url);
@@ -108,8 +121,10 @@ bool lsd_spec_output_valid(const char *url)
         return false;
     if (has_host(url, "rtmp://") || has_host(url, "rtmps://"))
         return true;
-    return url[0] == '/' && n > 4 && strcasecmp(url + n - 4, ".flv") == 0 &&
-           strstr(url, "/../") == NULL;
+    /* A file: a name with a stem, no other scheme, no way up. Where it really goes
+     * (symlinks, absolute paths) is the recordings directory's check (recordings.c). */
+    return n > 4 && strcasecmp(url + n - 4, ".flv") == 0 && url[n - 5] != '/' &&
+           !strstr(url, "://") && !has_dotdot(url);
 }
 
 void lsd_redact_url(const char *url, char *out, size_t size)
@@ -240,8 +255,8 @@ static int read_outputs(struct lsd_relay_spec *spec, const json_t *v, enum lsd_s
         }
         if (!json_is_string(url) || json_string_length(url) >= LSD_URL_MAX ||
             !lsd_spec_output_valid(json_string_value(url)))
-            return fail(err, size,
-                        "outputs[%zu] must be an rtmp://, rtmps:// URL or an absolute .flv path", i);
+            return fail(err, size, "outputs[%zu] must be an rtmp:// or rtmps:// URL, or a .flv "
+                        "file in the recordings directory (no '..')", i);
         snprintf(o->url, sizeof(o->url), "%s", json_string_value(url));
         for (size_t j = 0; j < i; j++)
             if (spec->outputs[j].id == o->id)

@@ -24,7 +24,8 @@
 
 struct lsd_output_spec {
     int id;                  /**< stable within the relay, from 1 */
-    char url[LSD_URL_MAX];   /**< rtmp://, rtmps:// or a .flv path */
+    char url[LSD_URL_MAX];   /**< rtmp://, rtmps:// or a .flv path (relative: to the
+                                  recordings directory), as the client gave it */
 };
 
 struct lsd_relay_spec {
@@ -72,7 +73,8 @@ json_t *lsd_spec_to_json(const struct lsd_relay_spec *spec, bool with_secrets);
 
 /** A valid relay id? */
 bool lsd_spec_id_valid(const char *id);
-/** A valid output target? (rtmp://, rtmps://, or an absolute path ending in .flv) */
+/** A valid output target? (rtmp://, rtmps://, or a path ending in .flv without a ".."
+ *  component; whether a file is inside the recordings directory is recordings.h's check) */
 bool lsd_spec_output_valid(const char *url);
 /** A valid source? (rtsp:// or rtsps:// with a host) */
 bool lsd_spec_source_valid(const char *url);

@@ -336,7 +336,10 @@ int ls_flv_metadata_body(uint8_t *out, size_t cap, const struct ls_flv_meta *met
     amf_reserve(&w, 4); /* ECMA array length, patched below */
 
     unsigned n = 0;
-    prop_number(&w, &n, "duration", 0); /* live: unknown, by convention 0 */
+    /* Live: unknown, by convention 0. Always first, so a finished file can
+     * have them overwritten in place (ls_flv_metadata_totals()). */
+    prop_number(&w, &n, "duration", 0);
+    prop_number(&w, &n, "filesize", 0);
     if (meta->has_video)
         meta_video(&w, &n, meta);
     if (meta->has_audio)
@@ -349,4 +352,37 @@ int ls_flv_metadata_body(uint8_t *out, size_t cap, const struct ls_flv_meta *met
         return -ENOSPC;
     put_be32(out + count_pos, n);
     return (int)w.pos;
+}
+
+/* The bytes ls_flv_metadata_body() puts before and around the totals. */
+static const uint8_t meta_head[] = {
+    AMF0_STRING, 0, 10, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a', AMF0_ECMA_ARRAY,
+};
+static const uint8_t duration_key[] = {0, 8, 'd', 'u', 'r', 'a', 't', 'i', 'o', 'n'};
+static const uint8_t filesize_key[] = {0, 8, 'f', 'i', 'l', 'e', 's', 'i', 'z', 'e'};
+
+bool ls_flv_metadata_has_totals(const uint8_t *body, size_t size)
+{
+    const size_t at = LS_FLV_METADATA_TOTALS_OFFSET;
+    if (!body || size < at + LS_FLV_METADATA_TOTALS_SIZE)
+        return false;
+    /* Head, 4-byte array count, "duration", number, "filesize", number. */
+    return memcmp(body, meta_head, sizeof(meta_head)) == 0 &&
+           memcmp(body + sizeof(meta_head) + 4, duration_key, sizeof(duration_key)) == 0 &&
+           body[at] == AMF0_NUMBER && memcmp(body + at + 9, filesize_key, sizeof(filesize_key)) == 0 &&
+           body[at + 9 + sizeof(filesize_key)] == AMF0_NUMBER;
+}
+
+static double finite_or_zero(double v)
+{
+    return isfinite(v) && v > 0 ? v : 0;
+}
+
+void ls_flv_metadata_totals(uint8_t out[LS_FLV_METADATA_TOTALS_SIZE], double duration_s,
+                            double filesize)
+{
+    struct amf_writer w = { .out = out, .cap = LS_FLV_METADATA_TOTALS_SIZE };
+    amf_number(&w, finite_or_zero(duration_s));
+    amf_utf8(&w, "filesize");
+    amf_number(&w, finite_or_zero(filesize));
 }

@@ -30,8 +30,8 @@ enum {
 #define LS_FLV_AUDIO_PREFIX_MAX 2
 /** The largest DataSize a tag header can carry (UI24); larger bodies cannot be written. */
 #define LS_FLV_MAX_BODY_SIZE 0xffffffu
-/** An upper bound of ls_flv_metadata_body()'s size (the full body is 251 bytes). */
-#define LS_FLV_METADATA_MAX 256
+/** An upper bound of ls_flv_metadata_body()'s size (the full body is 270 bytes). */
+#define LS_FLV_METADATA_MAX 288
 
 enum ls_flv_vcodec {
     LS_FLV_AVC = 0,           /**< legacy CodecID 7 */
@@ -113,16 +113,44 @@ struct ls_flv_meta {
 
 /**
  * A script tag body: AMF0 string "onMetaData" then an ECMA array with
- * duration (0), width, height, framerate, videocodecid (7, 12 or the hvc1
- * FourCC), videodatarate, audiocodecid (10, 7, 8), audiosamplerate,
+ * duration (0), filesize (0), width, height, framerate, videocodecid (7, 12 or
+ * the hvc1 FourCC), videodatarate, audiocodecid (10, 7, 8), audiosamplerate,
  * audiosamplesize (16), stereo, encoder ("liblightstream"), in that order,
  * then the object end marker. Video keys appear only with has_video, audio keys
  * only with has_audio. Numbers are AMF0 numbers, stereo a boolean,
  * encoder a string. Never writes past @p cap (LS_FLV_METADATA_MAX always suffices).
+ *
+ * duration and filesize are always the first two keys, at a fixed place
+ * (LS_FLV_METADATA_TOTALS_OFFSET): live they stay 0 ("unknown", as readers
+ * take it), and a file writer overwrites them in place once the file is
+ * finished (ls_flv_metadata_totals()), without moving a byte of the file.
  * @return the body size, -ENOSPC when @p cap is too small (the buffer may then
  *         hold a partial body), or -EINVAL when @p meta is NULL, @p out is NULL
  *         with a non-zero @p cap, or a present stream's codec is outside its enum.
  */
 int ls_flv_metadata_body(uint8_t *out, size_t cap, const struct ls_flv_meta *meta);
+
+/**
+ * Where the duration and filesize entries of a body made by ls_flv_metadata_body()
+ * begin (the AMF0 number marker of duration), and how many bytes they span up to the
+ * end of filesize's value: number, then the "filesize" key, then number.
+ */
+#define LS_FLV_METADATA_TOTALS_OFFSET 28
+#define LS_FLV_METADATA_TOTALS_SIZE 28
+
+/**
+ * True when @p body (@p size bytes) holds the duration and filesize entries at
+ * LS_FLV_METADATA_TOTALS_OFFSET, as ls_flv_metadata_body() writes them: the bytes
+ * a file writer may overwrite with ls_flv_metadata_totals(). Values are not looked at.
+ */
+bool ls_flv_metadata_has_totals(const uint8_t *body, size_t size);
+
+/**
+ * The LS_FLV_METADATA_TOTALS_SIZE bytes to write at LS_FLV_METADATA_TOTALS_OFFSET of
+ * an onMetaData body once its file is finished: duration in seconds and filesize
+ * in bytes. Negative or non-finite values are written as 0.
+ */
+void ls_flv_metadata_totals(uint8_t out[LS_FLV_METADATA_TOTALS_SIZE], double duration_s,
+                            double filesize);
 
 #endif

@@ -10,11 +10,13 @@
  * Headers are never dropped. Each skip and each dropped frame is counted.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/clock.h"
 #include "lib/output.h"
+#include "lib/recording.h"
 #include "lib/url.h"
 
 static bool has_prefix(const char *s, const char *prefix)
@@ -32,6 +34,12 @@ static int classify(const char *target, ls_tag_fn fn, enum ls_output_kind *kind,
         *kind = LS_OUTPUT_RTMP;
         *ops = &ls_sink_rtmp;
     } else if (has_prefix(target, "file:") || !strstr(target, "://")) {
+        /* Every recording's name must be possible, and fit in the stats. */
+        char name[sizeof(((struct ls_output_stats *)0)->file)];
+        const char *path = has_prefix(target, "file:") ? target + 5 : target;
+        int err = ls_recording_name(name, sizeof(name), path, 0, LS_RECORDING_MAX_SUFFIX);
+        if (err < 0)
+            return err;
         *kind = LS_OUTPUT_FILE;
         *ops = &ls_sink_file;
     } else {
@@ -236,6 +244,13 @@ static void latency_percentiles(const uint32_t *lat, unsigned n, struct ls_outpu
     qsort(sorted, n, sizeof(sorted[0]), cmp_u32);
     st->latency_p50_us = sorted[n / 2];
     st->latency_p99_us = sorted[(n * 99) / 100];
+}
+
+void ls_output_set_file(struct ls_output *o, const char *path)
+{
+    pthread_mutex_lock(&o->lock);
+    snprintf(o->st.file, sizeof(o->st.file), "%s", path);
+    pthread_mutex_unlock(&o->lock);
 }
 
 void ls_output_record_write(struct ls_output *o, const struct ls_item *item, size_t bytes)

@@ -38,8 +38,14 @@ struct ls_piece {
 struct ls_sink_ops {
     /** Open within o->s.connect_timeout_ms (use ls_output_interrupted() for deadlines). */
     int (*open)(struct ls_output *o);
-    /** Write one unit given as @p n pieces; a negative return fails the connection. */
-    int (*write)(struct ls_output *o, const struct ls_piece *pieces, int n, unsigned flags);
+    /**
+     * Write one unit given as @p n pieces: the file header is one piece, a tag
+     * three (11-byte header, body, PreviousTagSize). @p flags are ls_tag_flags,
+     * @p ts_ms the tag's timestamp (0 for the file header). A negative return
+     * fails the connection.
+     */
+    int (*write)(struct ls_output *o, const struct ls_piece *pieces, int n, unsigned flags,
+                 uint32_t ts_ms);
     /** Close; free sink state. */
     void (*close)(struct ls_output *o);
 };
@@ -118,6 +124,9 @@ void ls_output_sync_item(void *opaque, struct ls_item *item);
 bool ls_output_interrupted(struct ls_output *o);
 /** For sinks: set the deadline of the next blocking operation. */
 void ls_output_set_deadline(struct ls_output *o, uint32_t ms);
+
+/** For the file sink: the name of the file now written, for stats ("" when none). */
+void ls_output_set_file(struct ls_output *o, const char *path);
 
 /** Count a written item (output thread). */
 void ls_output_record_write(struct ls_output *o, const struct ls_item *item, size_t bytes);

@@ -34,9 +34,11 @@ static int rtmp_open(struct ls_output *o)
     return 0;
 }
 
-static int rtmp_write(struct ls_output *o, const struct ls_piece *pieces, int n, unsigned flags)
+static int rtmp_write(struct ls_output *o, const struct ls_piece *pieces, int n, unsigned flags,
+                      uint32_t ts_ms)
 {
     (void)flags;
+    (void)ts_ms;
     AVIOContext *pb = o->sink;
     for (int i = 0; i < n; i++)
         avio_write(pb, pieces[i].data, (int)pieces[i].size);

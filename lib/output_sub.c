@@ -38,8 +38,10 @@ static int gather(struct ls_output *o, const struct ls_piece *pieces, int n, siz
     return 0;
 }
 
-static int sub_write(struct ls_output *o, const struct ls_piece *pieces, int n, unsigned flags)
+static int sub_write(struct ls_output *o, const struct ls_piece *pieces, int n, unsigned flags,
+                     uint32_t ts_ms)
 {
+    (void)ts_ms;
     const uint8_t *data = pieces[0].data;
     size_t size = pieces[0].size;
     if (n > 1) {

@@ -71,15 +71,16 @@ static int write_item(struct ls_output *o, const struct ls_item *item)
         o->base_ms = item->dts_ms;
         o->have_base = true;
     }
-    int64_t ts = o->have_base ? item->dts_ms - o->base_ms : 0;
+    int64_t delta = o->have_base ? item->dts_ms - o->base_ms : 0;
+    uint32_t ts = (uint32_t)(delta < 0 ? 0 : delta);
     uint8_t hdr[LS_FLV_TAG_HEADER_SIZE], trailer[LS_FLV_PREV_SIZE];
-    ls_flv_tag_header(hdr, item->tag_type, item->size, (uint32_t)(ts < 0 ? 0 : ts));
+    ls_flv_tag_header(hdr, item->tag_type, item->size, ts);
     ls_flv_prev_size(trailer, item->size);
     /* The body is shared by every output: it is written where it is, never copied here. */
     const struct ls_piece pieces[3] = {
         {hdr, sizeof(hdr)}, {item->body, item->size}, {trailer, sizeof(trailer)}};
     ls_output_set_deadline(o, o->s.write_timeout_ms);
-    int err = o->ops->write(o, pieces, 3, tag_flags(item));
+    int err = o->ops->write(o, pieces, 3, tag_flags(item), ts);
     if (err < 0)
         return err;
     ls_output_record_write(o, item, sizeof(hdr) + item->size + sizeof(trailer));
@@ -113,6 +114,13 @@ static void went_up(struct ls_output *o)
     pthread_mutex_unlock(&o->lock);
     o->ever_up = true;
     ls_backoff_reset(&o->backoff);
+    if (o->kind == LS_OUTPUT_FILE) {
+        char file[sizeof(o->st.file)];
+        pthread_mutex_lock(&o->lock);
+        memcpy(file, o->st.file, sizeof(file));
+        pthread_mutex_unlock(&o->lock);
+        ls_log_info(ls_relay_log_ctx(o->relay), "output %d: recording to %s", o->id, file);
+    }
     ls_relay_output_event(o->relay, o, LS_EVENT_OUTPUT_UP, 0);
 }
 
@@ -127,7 +135,7 @@ static int run(struct ls_output *o)
     ls_flv_file_header(hdr, has_audio, has_video);
     ls_output_set_deadline(o, o->s.write_timeout_ms);
     const struct ls_piece piece = {hdr, sizeof(hdr)};
-    err = o->ops->write(o, &piece, 1, LS_TAG_FILE_HEADER);
+    err = o->ops->write(o, &piece, 1, LS_TAG_FILE_HEADER, 0);
     if (err < 0)
         return err;
     o->have_base = false;

@@ -177,6 +177,9 @@ struct ls_output_stats {
     uint32_t latency_p50_us;  /**< time from reading a packet off the camera connection to
                                    having written it to this output, median of recent tags */
     uint32_t latency_p99_us;  /**< the same, 99th percentile */
+    char file[512];           /**< file outputs: the file being written, or the last one
+                                   written, as opened (see ls_relay_add_output() for how it
+                                   is named); "" before the first and for other outputs */
 };
 
 /** Counters of repaired input timestamps, by kind. */
@@ -284,11 +287,31 @@ LS_API void ls_relay_destroy(struct ls_relay **r);
 /**
  * Add an output, running or not.
  *
+ * A file output never overwrites anything. The path given is the pattern of
+ * its recordings: each time the output opens — at every start of the relay,
+ * and again after a write error — it creates a new file next to it, named
+ * with the UTC time it starts, `/rec/cam1.flv` → `/rec/cam1-20261207T173501Z.flv`
+ * (`-1`, `-2`… follow the time when that name is taken already; a file of the
+ * same name is never opened). So a restarted program, or a relay made again
+ * with the same path, keeps the earlier recordings. The name of the file in
+ * use is in ls_output_stats.file and in the message of LS_EVENT_OUTPUT_UP.
+ * When the file is closed (stop, removal, destroy, or the error that ends it)
+ * its onMetaData gets its `duration` (seconds, first tag to the end of the
+ * last frame) and `filesize` (bytes) written in place; a file whose program
+ * was killed keeps 0 there and plays all the same. Each tag is handed to the
+ * kernel as it is written (no buffer in the process); the library never calls
+ * fsync.
+ * A path naming an existing FIFO or character device (`/dev/stdout`) is
+ * written as it is: a FIFO without a reader fails the open (-ENXIO) and is
+ * retried like any output.
+ *
  * @param target `rtmp://…` or `rtmps://…` URL (stream key in the path), or a
- *        path to a `.flv` file (truncated when opened; `file:` prefix allowed)
+ *        path to a `.flv` file (`file:` prefix allowed), see above
  * @param s settings, or NULL for the defaults; copied
  * @param[out] id the output's id for stats and removal (may be NULL)
- * @return 0, -EINVAL, -EPROTONOSUPPORT (another URL scheme), -ENOMEM, -EAGAIN,
+ * @return 0, -EINVAL (no file name: empty, or a path ending in '/'),
+ *         -ENAMETOOLONG (a file path whose recordings' names would pass 511 bytes),
+ *         -EPROTONOSUPPORT (another URL scheme), -ENOMEM, -EAGAIN,
  *         -EDEADLK (called from one of this relay's callbacks)
  *
  * Thread-safety: safe.

@@ -388,9 +388,10 @@ class Endpoints(ApiCase):
         self.assertEqual(sorted(s[:2] for s in h.stream_summary(info)), [("audio", "aac"), ("video", "h264")])
         self.assertEqual(common.decode_errors(url, 3), [])
         r = wait_relay(d, "out1", lambda x: output_of(x, oid)["bytes"] > 0)
-        # A second output (a file), then the first removed: ids stay stable.
-        path = os.path.join(h.tmpdir("out-"), "o.flv")
-        st, _, o2 = d.api("POST", "/api/v1/relays/out1/outputs", {"url": path})
+        # A second output (a file, in the recordings directory), then the first removed: ids
+        # stay stable.
+        path = os.path.join(d.data_dir, "recordings", "o.flv")
+        st, _, o2 = d.api("POST", "/api/v1/relays/out1/outputs", {"url": "o.flv"})
         self.assertEqual(st, 201, o2)
         self.assertNotEqual(o2["id"], oid)
         st, _, raw = d.request("DELETE", "/api/v1/relays/out1/outputs/%d" % oid)
@@ -411,15 +412,16 @@ class Endpoints(ApiCase):
                 return True
         h.wait_until(gone, 20, 0.5, "nginx to lose the removed output's stream")
         # The file output got a decodable stream (read once it is closed).
-        h.wait_until(lambda: os.path.exists(path) and os.path.getsize(path) > 100000, 20, 0.3, "file output")
+        h.wait_until(lambda: common.recordings(path) and os.path.getsize(common.recording(path)) > 100000,
+                     20, 0.3, "file output")
         self.assertEqual(d.request("DELETE", "/api/v1/relays/out1/outputs/%d" % o2["id"])[0], 204)
-        code, res = common.flvcheck(path)
+        code, res = common.flvcheck(common.recording(path))
         self.assertTrue(res["ok"], res)
         self.assertGreater(res["video"]["decoded"], 0)
         self.assertEqual(res["video"]["decode_errors"], 0)
         # Bad outputs: 400, nothing changes.
         snap = snapshot(d)
-        for body, field in (({"url": "http://127.0.0.1/x"}, "url"), ({"url": "relative.flv"}, "url"),
+        for body, field in (({"url": "http://127.0.0.1/x"}, "url"), ({"url": "../up.flv"}, "url"),
                             ({"url": 5}, "url"), ({}, "url"), ({"url": url, "extra": 1}, "extra")):
             self.assertError(d.api("POST", "/api/v1/relays/out1/outputs", body), 400, "invalid", field)
         self.assertError(d.api("POST", "/api/v1/relays/out1/outputs", b"{"), 400, "bad_json")
@@ -639,7 +641,7 @@ class Validation(ApiCase):
                  ({"source": src, "outputs": "rtmp://127.0.0.1/live/x"}, "outputs"),
                  ({"source": src, "outputs": [5]}, "outputs"),
                  ({"source": src, "outputs": ["rtmp://127.0.0.1/live/x"] * 17}, "outputs"),
-                 ({"source": src, "outputs": ["relative.flv"]}, "outputs"),
+                 ({"source": src, "outputs": ["../up.flv"]}, "outputs"),
                  ({"source": src, "outputs": ["http://127.0.0.1/x.flv"]}, "outputs"),
                  ({"source": src, "name": "n" * 128}, "name")]
         for body, field in cases:

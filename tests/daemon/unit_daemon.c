@@ -1,7 +1,8 @@
 /*
  * Unit tests of lightstreamd's pure parts: spec validation, URL and text
  * redaction, the state file's parser, the config loader, the log's escaping,
- * the request-head scanner and the address keys of the connection caps.
+ * the request-head scanner and the address keys of the connection caps; and the
+ * recordings directory's rule on a real (temporary) directory tree.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -10,12 +11,15 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon/config.h"
 #include "daemon/conn_util.h"
 #include "daemon/log.h"
+#include "daemon/recordings.h"
 #include "daemon/spec.h"
 #include "daemon/state.h"
 #include "tests/unit/test.h"
@@ -91,7 +95,7 @@ static void test_spec_errors(void)
         {"{\"source\":\"rtsp://h/x\",\"idle_s\":86401}", "idle_s"},
         {"{\"source\":\"rtsp://h/x\",\"outputs\":\"rtmp://h/a\"}", "outputs"},
         {"{\"source\":\"rtsp://h/x\",\"outputs\":[\"http://h/a\"]}", "outputs"},
-        {"{\"source\":\"rtsp://h/x\",\"outputs\":[\"relative.flv\"]}", "outputs"},
+        {"{\"source\":\"rtsp://h/x\",\"outputs\":[\"../up.flv\"]}", "outputs"},
         {"{\"source\":\"rtsp://h/x\",\"created_ms\":5}", "created_ms"},
         {"{\"source\":\"rtsp://h/x\",\"zzz\":5}", "zzz"},
     };
@@ -320,6 +324,108 @@ static void test_peer_key(void)
     CHECK(!lsd_peer_key(&unix_sa, k1, t1, sizeof(t1)));
 }
 
+static void test_output_paths(void)
+{
+    static const char *const good[] = {
+        "rtmp://h/live/a", "RTMPS://h/live/a", "cam1.flv", "front/cam1.FLV", "/rec/cam1.flv",
+        "./cam1.flv", "a..b.flv", "..cam.flv",
+    };
+    static const char *const bad[] = {
+        "../cam1.flv", "front/../../cam1.flv", "/rec/../etc/x.flv", "/rec/..", "..", ".flv",
+        "/rec/.flv", "http://h/x.flv", "file://x.flv", "cam1.mp4", "cam 1.flv", "",
+        "rtmp:///x",
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        if (!lsd_spec_output_valid(good[i]))
+            fprintf(stderr, "refused: %s\n", good[i]);
+        CHECK(lsd_spec_output_valid(good[i]));
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (lsd_spec_output_valid(bad[i]))
+            fprintf(stderr, "accepted: %s\n", bad[i]);
+        CHECK(!lsd_spec_output_valid(bad[i]));
+    }
+    CHECK(!lsd_output_is_file("rtmp://h/a") && !lsd_output_is_file("RTMPS://h/a"));
+    CHECK(lsd_output_is_file("cam1.flv") && lsd_output_is_file("/rec/cam1.flv"));
+}
+
+static void test_recordings_dir(void)
+{
+    char top[] = "/tmp/lsd-rec-XXXXXX";
+    CHECK(mkdtemp(top) != NULL);
+    char rec[PATH_MAX], out[PATH_MAX], want[PATH_MAX], why[PATH_MAX + 256], p[PATH_MAX + 64];
+    /* Created with its parents. */
+    snprintf(rec, sizeof(rec), "%s/data/recordings", top);
+    CHECK_EQ_INT(lsd_recordings_prepare(rec), 0);
+    CHECK_EQ_INT(lsd_recordings_prepare(rec), 0); /* and again: already there */
+    snprintf(p, sizeof(p), "%s/front", rec);
+    CHECK_EQ_INT(mkdir(p, 0700), 0);
+    snprintf(p, sizeof(p), "%s/outside", top);
+    CHECK_EQ_INT(mkdir(p, 0700), 0);
+    snprintf(p, sizeof(p), "%s/out", rec); /* a symlink leading out */
+    char target[PATH_MAX + 16];
+    snprintf(target, sizeof(target), "%s/outside", top);
+    CHECK_EQ_INT(symlink(target, p), 0);
+    snprintf(p, sizeof(p), "%s/in", rec); /* a symlink staying inside */
+    CHECK_EQ_INT(symlink("front", p), 0);
+    snprintf(p, sizeof(p), "%s/ln.flv", rec); /* the pattern's own name is a symlink */
+    CHECK_EQ_INT(symlink("/etc/passwd", p), 0);
+
+    /* Inside: relative, in a subdirectory, absolute, through a symlink that stays in. */
+    char real[PATH_MAX];
+    CHECK(realpath(rec, real) != NULL);
+    static const struct {
+        const char *target, *want;
+    } ok[] = {{"cam1.flv", "cam1.flv"}, {"front/cam1.flv", "front/cam1.flv"},
+              {"in/cam1.flv", "front/cam1.flv"}, {"./cam1.flv", "cam1.flv"}};
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        CHECK_EQ_INT(lsd_recordings_resolve(rec, ok[i].target, out, sizeof(out), why, sizeof(why)), 0);
+        snprintf(want, sizeof(want), "%s/%s", real, ok[i].want);
+        CHECK_EQ_STR(out, want);
+    }
+    snprintf(p, sizeof(p), "%s/front/abs.flv", rec);
+    CHECK_EQ_INT(lsd_recordings_resolve(rec, p, out, sizeof(out), why, sizeof(why)), 0);
+
+    /* Outside: elsewhere, through a symlink, traversal in an absolute path, the pattern a link. */
+    const char *outs[] = {"/tmp/x.flv", "out/x.flv", NULL, "ln.flv"};
+    snprintf(p, sizeof(p), "%s/../x.flv", rec);
+    outs[2] = p;
+    for (size_t i = 0; i < 4; i++) {
+        why[0] = 0;
+        CHECK_EQ_INT(lsd_recordings_resolve(rec, outs[i], out, sizeof(out), why, sizeof(why)), -EXDEV);
+        CHECK(strstr(why, "outside the recordings directory") != NULL);
+    }
+    /* A directory that does not exist, said so. */
+    CHECK_EQ_INT(lsd_recordings_resolve(rec, "nope/x.flv", out, sizeof(out), why, sizeof(why)), -ENOENT);
+    CHECK(strstr(why, "does not exist") != NULL);
+    /* A spec: the first bad output is named. */
+    struct lsd_relay_spec spec;
+    lsd_spec_init(&spec);
+    spec.output_count = 3;
+    snprintf(spec.outputs[0].url, sizeof(spec.outputs[0].url), "rtmp://h/live/a");
+    snprintf(spec.outputs[1].url, sizeof(spec.outputs[1].url), "cam1.flv");
+    snprintf(spec.outputs[2].url, sizeof(spec.outputs[2].url), "/tmp/x.flv");
+    char err[512];
+    CHECK_EQ_INT(lsd_recordings_check_spec(rec, &spec, err, sizeof(err)), -EINVAL);
+    CHECK(strncmp(err, "outputs[2]: ", 12) == 0);
+    spec.output_count = 2;
+    CHECK_EQ_INT(lsd_recordings_check_spec(rec, &spec, err, sizeof(err)), 0);
+    /* No recordings directory: refused, and said why. */
+    snprintf(p, sizeof(p), "%s/missing", top);
+    CHECK(lsd_recordings_resolve(p, "cam1.flv", out, sizeof(out), why, sizeof(why)) < 0);
+    CHECK(strstr(why, "not available") != NULL);
+    /* A file where the directory should be. */
+    snprintf(p, sizeof(p), "%s/file", top);
+    FILE *f = fopen(p, "w");
+    if (f)
+        fclose(f);
+    CHECK_EQ_INT(lsd_recordings_prepare(p), -ENOTDIR);
+
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+    CHECK_EQ_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     test_spec_valid();
@@ -332,5 +438,7 @@ int main(void)
     test_log_escape();
     test_head_scan();
     test_peer_key();
+    test_output_paths();
+    test_recordings_dir();
     return test_done("unit_daemon");
 }

@@ -7,6 +7,7 @@ Paths come from the environment meson sets: LS_RELAY_DRIVER, LS_FLVCHECK.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -30,13 +31,13 @@ def media_dir():
 class Driver:
     """relay_driver in the background; its JSON lines collected as they come."""
 
-    def __init__(self, url, *args, duration=30, interval_ms=500):
+    def __init__(self, url, *args, duration=30, interval_ms=500, preexec=None):
         self.argv = [DRIVER, "--input", url, "--duration", str(duration),
                      "--interval-ms", str(interval_ms), *[str(a) for a in args]]
         self.lines, self.stderr_lines = [], []
         self.lock = threading.Lock()
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, start_new_session=True)
+                                     text=True, start_new_session=True, preexec_fn=preexec)
         self.started = time.monotonic()
         self._t_out = threading.Thread(target=self._read, args=(self.proc.stdout, True), daemon=True)
         self._t_err = threading.Thread(target=self._read, args=(self.proc.stderr, False), daemon=True)
@@ -115,6 +116,43 @@ def flvcheck(target, seconds=None, timeout=60):
         return r.returncode, json.loads(r.stdout)
     except ValueError:
         raise AssertionError("flvcheck gave no JSON (exit %s): %s" % (r.returncode, r.stderr[-2000:]))
+
+
+def recordings(pattern):
+    """The files a file output given the path `pattern` made, oldest first: the library names
+    each one after the pattern with its UTC start time, dir/cam.flv -> dir/cam-20261207T173501Z.flv
+    (then -1, -2... within the same second), and never writes `pattern` itself."""
+    folder, base = os.path.split(pattern)
+    stem, ext = os.path.splitext(base)
+    rx = re.compile(re.escape(stem) + r"-(\d{8}T\d{6}Z)(?:-(\d+))?" + re.escape(ext) + "$")
+    found = []
+    for name in os.listdir(folder or "."):
+        m = rx.match(name)
+        if m:
+            found.append(((m.group(1), int(m.group(2) or 0)), os.path.join(folder, name)))
+    return [path for _, path in sorted(found)]
+
+
+def recording(pattern):
+    """The one file made from `pattern` (see recordings); fails when there is not exactly one."""
+    found = recordings(pattern)
+    if len(found) != 1:
+        raise AssertionError("expected one recording of %s, found %s" % (pattern, found))
+    return found[0]
+
+
+def flv_metadata(path):
+    """onMetaData's duration and filesize as ffprobe reads them: {"duration", "filesize"} as
+    its flv_full_metadata option exports them (numbers rounded to integers; None when absent),
+    and "format_duration", the file's duration ffprobe settles on — onMetaData.duration when it
+    is not 0, else the last tag's timestamp."""
+    r = h.run(["ffprobe", "-v", "error", "-flv_full_metadata", "1", "-show_entries",
+               "format=duration:format_tags=duration,filesize", "-of", "json", path], timeout=30)
+    fmt = json.loads(r.stdout or "{}").get("format", {})
+    tags = fmt.get("tags", {})
+    num = lambda d, k: float(d[k]) if k in d else None  # noqa: E731
+    return {"duration": num(tags, "duration"), "filesize": num(tags, "filesize"),
+            "format_duration": num(fmt, "duration")}
 
 
 def frames_in_window(url, window, transport="tcp"):

@@ -111,6 +111,8 @@ static void print_output(const struct ls_output_stats *o)
 {
     printf("{\"id\":%d,\"state\":\"%s\",\"target\":", o->id, ls_state_name(o->state));
     json_str(o->target);
+    printf(",\"file\":");
+    json_str(o->file);
     printf(",\"bytes_out\":%llu,\"video_frames_out\":%llu,\"audio_frames_out\":%llu,"
            "\"bitrate_kbps\":%u,\"skips\":%llu,\"dropped_frames\":%llu,\"queue_bytes\":%u,"
            "\"reconnects\":%u,\"last_error\":%d,\"last_error_message\":",

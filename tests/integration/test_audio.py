@@ -24,7 +24,7 @@ class Audio(common.TestCase):
         d.wait_streaming()
         time.sleep(seconds)
         final = d.stop()
-        code, res = common.flvcheck(path)
+        code, res = common.flvcheck(common.recording(path))
         self.assertEqual(code, 0, res)
         self.assertTrue(res["ok"], res["errors"])
         self.assertEqual(res["video"]["decode_errors"], 0)

@@ -167,7 +167,7 @@ class Fanout(common.TestCase):
         h.wait_until(lambda: time.monotonic() > t_added + 4, 10)
         final = common.stop_checked(self, d)
         stop_t = [x for x in d.lines if "final" in x][0]["t"]
-        for oid, path in ((2, late_file), (3, late_sub)):
+        for oid, path in ((2, common.recording(late_file)), (3, late_sub)):
             o = common.output_of(final, oid)
             # first_video_ms counts from the addition: the GOP cache makes it immediate.
             self.assertGreater(o["first_video_ms"], 0)
@@ -202,7 +202,8 @@ class Fanout(common.TestCase):
             self.assertEqual((o["state"], o["skips"]), ("streaming", 0))
         downs = [e for e in d.events("output-down") if e["output"] == 2]
         final = common.stop_checked(self, d)
-        self.check_flv(path, min_video=common.output_of(final, 3)["video_frames_out"] - 1)
+        self.check_flv(common.recording(path),
+                       min_video=common.output_of(final, 3)["video_frames_out"] - 1)
         self.assertEqual(d.events("error"), [])
         # events.h: LS_EVENT_OUTPUT_DOWN is "an output failed or was removed".
         self.assertEqual([(e["state"], e["error"]) for e in downs], [("stopped", 0)],

@@ -62,7 +62,7 @@ class H264(common.TestCase):
         d.wait_streaming()
         time.sleep(seconds)
         final = d.stop()
-        code, res = common.flvcheck(path)
+        code, res = common.flvcheck(common.recording(path))
         self.assertEqual(code, 0, res)
         self.assertTrue(res["ok"], res["errors"])
         v = res["video"]

@@ -48,7 +48,7 @@ class H265(common.TestCase):
         final = d.stop()
         self.assertEqual(final["video_codec"], "h265")
         self.assertEqual((final["width"], final["height"]), (640, 360))
-        code, res = common.flvcheck(path)
+        code, res = common.flvcheck(common.recording(path))
         self.assertEqual(code, 0, res)
         return res
 

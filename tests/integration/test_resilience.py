@@ -122,7 +122,7 @@ class Resilience(common.TestCase):
         self.assertGreaterEqual(after, 8 * common.FPS, "video did not continue after the gap")
 
         # FLV file across the outage: ~3 s + ~10 s of video.
-        self.check_flv(path, min_video=10 * common.FPS, outages=1)
+        self.check_flv(common.recording(path), min_video=10 * common.FPS, outages=1)
 
     # ---------------------------------------------------------------------------------------
     def test_connection_cut_mid_frame(self):
@@ -148,7 +148,7 @@ class Resilience(common.TestCase):
             final = common.stop_checked(self, d)
             self.assertGreaterEqual(px.connections, 2)
         self.assertEqual(final["reconnects"], 1)
-        self.check_flv(path, min_video=3 * common.FPS, outages=1)
+        self.check_flv(common.recording(path), min_video=3 * common.FPS, outages=1)
 
     # ---------------------------------------------------------------------------------------
     def test_camera_down_at_start(self):
@@ -279,7 +279,7 @@ class Resilience(common.TestCase):
         self.assertEqual(set(frozen_errors), {-ETIMEDOUT}, frozen_errors)
         self.assertNear(v1 - v0, 3 * common.FPS, 12)
         self.assertEqual(final["reconnects"], 1)
-        self.check_flv(path, min_video=4 * common.FPS, outages=1)
+        self.check_flv(common.recording(path), min_video=4 * common.FPS, outages=1)
         # Last: detected within the stall timeout (the last packet came at most ~50 ms before
         # the freeze; 1 s of slack for scheduling).
         self.assertTrue(1.9 <= err["t"] - t_freeze <= 3.0,

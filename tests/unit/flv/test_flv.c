@@ -443,11 +443,13 @@ static int write_meta(const struct ls_flv_meta *meta, uint8_t *buf, struct amf_m
 
 static void test_meta_minimal_bytes(void)
 {
-    /* No streams: duration and encoder only; every byte spelled out. */
+    /* No streams: duration, filesize and encoder only; every byte spelled out. */
     static const uint8_t want[] = {
         0x02, 0x00, 0x0a, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a',
-        0x08, 0x00, 0x00, 0x00, 0x02,
+        0x08, 0x00, 0x00, 0x00, 0x03,
         0x00, 0x08, 'd', 'u', 'r', 'a', 't', 'i', 'o', 'n',
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x08, 'f', 'i', 'l', 'e', 's', 'i', 'z', 'e',
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         0x00, 0x07, 'e', 'n', 'c', 'o', 'd', 'e', 'r',
         0x02, 0x00, 0x0e, 'l', 'i', 'b', 'l', 'i', 'g', 'h', 't', 's', 't', 'r', 'e', 'a', 'm',
@@ -473,10 +475,10 @@ static void test_meta_number_bytes(void)
     };
     uint8_t buf[LS_FLV_METADATA_MAX];
     int n = ls_flv_metadata_body(buf, sizeof(buf), &meta);
-    /* 13 (event) + 5 (array head) + 19 (duration) = 37: width follows duration. */
-    CHECK(n > 37 + (int)sizeof(width) + (int)sizeof(vcid));
-    CHECK_EQ_MEM(buf + 37, width, sizeof(width));
-    CHECK_EQ_MEM(buf + 37 + sizeof(width), vcid, sizeof(vcid));
+    /* 13 (event) + 5 (array head) + 19 (duration) + 19 (filesize) = 56: width follows. */
+    CHECK(n > 56 + (int)sizeof(width) + (int)sizeof(vcid));
+    CHECK_EQ_MEM(buf + 56, width, sizeof(width));
+    CHECK_EQ_MEM(buf + 56 + sizeof(width), vcid, sizeof(vcid));
 }
 
 static void test_meta_full(void)
@@ -490,9 +492,10 @@ static void test_meta_full(void)
     uint8_t buf[LS_FLV_METADATA_MAX];
     struct amf_meta m;
     int n = write_meta(&meta, buf, &m);
-    CHECK_EQ_INT(n, 251); /* every key present: the documented maximum */
-    CHECK_EQ_INT(m.count, 11);
+    CHECK_EQ_INT(n, 270); /* every key present: the documented maximum */
+    CHECK_EQ_INT(m.count, 12);
     int i = expect_number(&m, 0, "duration", 0);
+    i = expect_number(&m, i, "filesize", 0);
     i = expect_number(&m, i, "width", 1920);
     i = expect_number(&m, i, "height", 1080);
     i = expect_number(&m, i, "framerate", 29.97);
@@ -525,8 +528,9 @@ static void test_meta_flavours(void)
         uint8_t buf[LS_FLV_METADATA_MAX];
         struct amf_meta m;
         write_meta(&meta, buf, &m);
-        CHECK_EQ_INT(m.count, 6);
+        CHECK_EQ_INT(m.count, 7);
         int i = expect_number(&m, 0, "duration", 0);
+        i = expect_number(&m, i, "filesize", 0);
         i = expect_number(&m, i, "width", 640);
         i = expect_number(&m, i, "height", 360);
         i = expect_number(&m, i, "framerate", 25);
@@ -549,8 +553,9 @@ static void test_meta_g711(void)
         uint8_t buf[LS_FLV_METADATA_MAX];
         struct amf_meta m;
         write_meta(&meta, buf, &m);
-        CHECK_EQ_INT(m.count, 6);
+        CHECK_EQ_INT(m.count, 7);
         int i = expect_number(&m, 0, "duration", 0);
+        i = expect_number(&m, i, "filesize", 0);
         i = expect_number(&m, i, "audiocodecid", cases[c].id);
         i = expect_number(&m, i, "audiosamplerate", 8000);
         i = expect_number(&m, i, "audiosamplesize", 16);
@@ -569,8 +574,9 @@ static void test_meta_zero_fields(void)
     uint8_t buf[LS_FLV_METADATA_MAX];
     struct amf_meta m;
     write_meta(&meta, buf, &m);
-    CHECK_EQ_INT(m.count, 5);
+    CHECK_EQ_INT(m.count, 6);
     int i = expect_number(&m, 0, "duration", 0);
+    i = expect_number(&m, i, "filesize", 0);
     i = expect_number(&m, i, "videocodecid", 12);
     i = expect_number(&m, i, "audiocodecid", 10);
     i = expect_number(&m, i, "audiosamplesize", 16);
@@ -578,10 +584,10 @@ static void test_meta_zero_fields(void)
 
     meta.framerate = INFINITY;
     write_meta(&meta, buf, &m);
-    CHECK_EQ_INT(m.count, 5);
+    CHECK_EQ_INT(m.count, 6);
     meta.framerate = -25;
     write_meta(&meta, buf, &m);
-    CHECK_EQ_INT(m.count, 5);
+    CHECK_EQ_INT(m.count, 6);
 }
 
 static void test_meta_enospc(void)
@@ -630,6 +636,60 @@ static void test_meta_einval(void)
     CHECK(ls_flv_metadata_body(buf, sizeof(buf), &meta) > 0);
 }
 
+static void test_meta_totals(void)
+{
+    /* A finished file's duration and size go in place: same size, same keys, same order. */
+    struct ls_flv_meta meta = {
+        .has_video = true, .vcodec = LS_FLV_AVC, .width = 1280, .height = 720, .framerate = 25,
+        .has_audio = true, .acodec = LS_FLV_AAC, .audio_sample_rate = 48000, .audio_channels = 2,
+    };
+    uint8_t buf[LS_FLV_METADATA_MAX], before[LS_FLV_METADATA_MAX];
+    struct amf_meta m;
+    int n = write_meta(&meta, buf, &m);
+    CHECK(n > 0);
+    memcpy(before, buf, (size_t)n);
+    CHECK(ls_flv_metadata_has_totals(buf, (size_t)n));
+    uint8_t slots[LS_FLV_METADATA_TOTALS_SIZE];
+    ls_flv_metadata_totals(slots, 12.52, 3538944);
+    memcpy(buf + LS_FLV_METADATA_TOTALS_OFFSET, slots, sizeof(slots));
+    CHECK_EQ_INT(amf_parse(buf, (size_t)n, &m), 0);
+    CHECK_EQ_INT(m.count, 11);
+    int i = expect_number(&m, 0, "duration", 12.52);
+    i = expect_number(&m, i, "filesize", 3538944);
+    expect_number(&m, i, "width", 1280);
+    /* Only the two values changed, and the slots are still recognised. */
+    int changed = 0;
+    for (int k = 0; k < n; k++)
+        changed += buf[k] != before[k];
+    CHECK(changed > 0 && changed <= 16);
+    const int end = LS_FLV_METADATA_TOTALS_OFFSET + LS_FLV_METADATA_TOTALS_SIZE;
+    CHECK_EQ_MEM(buf, before, LS_FLV_METADATA_TOTALS_OFFSET + 1);
+    CHECK_EQ_MEM(buf + end - 19, before + end - 19, 11); /* the "filesize" key, marker */
+    CHECK_EQ_MEM(buf + end, before + end, (size_t)(n - end));
+    CHECK(ls_flv_metadata_has_totals(buf, (size_t)n));
+
+    /* Values a reader could not use are written as 0. */
+    ls_flv_metadata_totals(slots, NAN, -5);
+    memcpy(buf + LS_FLV_METADATA_TOTALS_OFFSET, slots, sizeof(slots));
+    CHECK_EQ_INT(amf_parse(buf, (size_t)n, &m), 0);
+    i = expect_number(&m, 0, "duration", 0);
+    expect_number(&m, i, "filesize", 0);
+
+    /* Anything else is not taken for the slots. */
+    CHECK(!ls_flv_metadata_has_totals(NULL, 100));
+    CHECK(!ls_flv_metadata_has_totals(buf, LS_FLV_METADATA_TOTALS_OFFSET + LS_FLV_METADATA_TOTALS_SIZE - 1));
+    CHECK(ls_flv_metadata_has_totals(buf, LS_FLV_METADATA_TOTALS_OFFSET + LS_FLV_METADATA_TOTALS_SIZE));
+    static const size_t spots[] = { 0, 3, 13, 20, LS_FLV_METADATA_TOTALS_OFFSET,
+                                    LS_FLV_METADATA_TOTALS_OFFSET + 11,
+                                    LS_FLV_METADATA_TOTALS_OFFSET + 19 };
+    for (size_t k = 0; k < sizeof(spots) / sizeof(spots[0]); k++) {
+        uint8_t bad[LS_FLV_METADATA_MAX];
+        memcpy(bad, buf, (size_t)n);
+        bad[spots[k]] ^= 0x40;
+        CHECK(!ls_flv_metadata_has_totals(bad, (size_t)n));
+    }
+}
+
 int main(void)
 {
     test_file_header();
@@ -651,5 +711,6 @@ int main(void)
     test_meta_zero_fields();
     test_meta_enospc();
     test_meta_einval();
+    test_meta_totals();
     return test_done("flv");
 }
