@@ -92,7 +92,7 @@ class Run:
         self.final = final
         if self.final is None and self.error is None:
             self.error = "relay_driver printed no final stats"
-        self.from_file = self.read(self.file)
+        self.from_file = self.read(common.recording(self.file))
 
 
 class Timeline(common.TestCase, timeline.Asserts):
