@@ -9,6 +9,9 @@
  * The bound learns: how late one stream's tags come behind the other's is
  * tracked as a decaying peak, so a camera whose video trails its audio by
  * more than the reorder depth explains is waited for, not reported late.
+ * A generous bound costs nothing while both streams flow (a tag goes out as
+ * soon as the other stream reaches it); it only sets how long a stream that
+ * stops holds the other back, once.
  */
 #include <string.h>
 
@@ -20,7 +23,7 @@
 #define DEFAULT_AUDIO_STEP 21 /* AAC at 48 kHz */
 #define MAX_STEP 1000         /* a slower stream than 1 frame/s waits no longer than that */
 #define MAX_LAG 2000          /* nor a later one longer than this */
-#define SLACK_MS 10
+#define SLACK_MS 100           /* scheduling jitter of cameras and of this machine */
 #define PEAK_DECAY 2048       /* the peak loses 1/2048 per tag: halves in ~20 s at 70 tags/s */
 
 void ls_interleave_init(struct ls_interleave *il, bool enabled, ls_emit_fn emit, void *opaque)

@@ -75,7 +75,7 @@ int ls_interleave_push(struct ls_interleave *il, struct ls_item *item);
 /**
  * How far (ms, in its own stream's time) a tag may wait for the other stream:
  * one frame of the slower stream, plus the larger of the video lag and the
- * lateness seen lately (decaying), plus 10 ms.
+ * lateness seen lately (decaying), plus 100 ms.
  */
 int64_t ls_interleave_bound(const struct ls_interleave *il);
 

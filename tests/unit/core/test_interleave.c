@@ -273,27 +273,30 @@ static void test_disabled(void)
 static void test_late(void)
 {
     begin(true, true, true);
-    /* The bound is 40 + 40 + 10 ms here (one video frame of lag): audio up to 21 waited
-     * longer than that. */
-    const int64_t audio[] = {0, 21, 42, 64, 85, 106, 128};
-    for (int i = 0; i < 7; i++)
-        push(LS_ITEM_AUDIO, audio[i]);
+    /* Audio every 21 ms and no video: 0 and 21 go out once audio ran the bound past them. */
+    int64_t bound = ls_interleave_bound(&w.il), t = 0;
+    while (w.nout < 2 && t < 10000) {
+        push(LS_ITEM_AUDIO, t);
+        t += 21;
+    }
     CHECK_EQ_INT(w.nout, 2);
-    push(LS_ITEM_VIDEO, 10); /* after 21 went out: late, as it is */
+    CHECK(t - 21 - 21 > bound && t - 42 - 21 <= bound);
+    push(LS_ITEM_VIDEO, 10); /* after 21 went out: late, sent as it is */
     CHECK_EQ_INT(w.il.late, 1);
     CHECK_EQ_INT(w.nout, 3);
     CHECK_EQ_INT(w.out_dts[w.nout - 1], 10);
-    CHECK(ls_interleave_bound(&w.il) >= 40 + 118 + 10); /* it learnt how late video came */
-    push(LS_ITEM_VIDEO, 70); /* 42, 64, then 70, in order; 85 waits for video */
+    CHECK(ls_interleave_bound(&w.il) >= bound + (t - 21 - 10) - 40); /* it learnt */
+    push(LS_ITEM_VIDEO, 70); /* 42, 63, then 70, in order; 84 waits for video */
     CHECK_EQ_INT(w.nout, 6);
     CHECK_EQ_INT(w.out_dts[w.nout - 1], 70);
-    /* A header comes with its frame's timestamp: video will not go below it, so 85 and
-     * the header go out; 106 waits for video. */
+    /* A header comes with its frame's timestamp: video will not go below it, so 84 and
+     * the header go out; 105 waits for video. */
     push(LS_ITEM_VIDEO_SEQ, 100);
     CHECK_EQ_INT(w.nout, 8);
+    CHECK(w.out[7]->kind == LS_ITEM_VIDEO_SEQ);
     push(LS_ITEM_VIDEO, 100);
     CHECK_EQ_INT(w.nout, 9);
-    CHECK(w.out[7]->kind == LS_ITEM_VIDEO_SEQ && w.out_dts[8] == 100);
+    CHECK_EQ_INT(w.out_dts[8], 100);
     CHECK_EQ_INT(finish(), 1);
 }
 
@@ -313,14 +316,13 @@ static void test_emit_error(void)
 {
     begin(true, true, true);
     w.fail_at = 2;
-    const int64_t audio[] = {5, 26, 47, 69, 90};
-    for (int i = 0; i < 5; i++)
-        CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, audio[i]), 0);
-    CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 112), 0);    /* 5 sent (bound 90) */
-    CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 133), -EIO); /* 26 sent, refused */
+    int ret = 0, pushed = 0;
+    for (int64_t t = 5; ret == 0 && t < 10000; t += 21, pushed++)
+        ret = push_ret(LS_ITEM_AUDIO, t); /* the push that sends the 2nd tag gets the error */
+    CHECK_EQ_INT(ret, -EIO);
     CHECK_EQ_INT(w.nout, 2);
-    CHECK_EQ_INT(push_ret(LS_ITEM_VIDEO, 300), 0);    /* 47 .. 133 sent */
-    CHECK_EQ_INT(w.nout, 7);
+    CHECK_EQ_INT(push_ret(LS_ITEM_VIDEO, 20000), 0); /* the rest of the audio goes out */
+    CHECK_EQ_INT(w.nout, pushed);
     w.fail_at = 0;
     CHECK_EQ_INT(finish(), 0);
 }
