@@ -273,9 +273,13 @@ LS_API int ls_onvif_get_snapshot_uri(struct ls_onvif *dev, const char *token, ch
                                      size_t cap);
 
 /**
- * Copy @p uri to @p out with the password of its userinfo replaced by "****",
- * for showing a URI from ls_onvif_get_stream_uri() to people.
- * @return strlen(out); the result is truncated to fit, always NUL-terminated.
+ * Copy @p uri to @p out with its secrets hidden exactly as liblightstream's
+ * ls_url_redact() hides them (lightstream/redact.h: the userinfo password
+ * and the values of password-like parameters, each replaced by "****"), for
+ * showing a URI from ls_onvif_get_stream_uri() to people. For programs that
+ * use liblightstream-onvif without liblightstream.
+ * @return strlen(out); the result is truncated to fit, always NUL-terminated,
+ *         never showing a byte of a secret.
  * Thread-safety: safe.
  */
 LS_API size_t ls_onvif_mask_uri(const char *uri, char *out, size_t cap);

@@ -11,6 +11,7 @@
 #include "lightstream/onvif.h"
 #include "lib/onvif/text.h"
 #include "lib/onvif/uri.h"
+#include "lib/url.h"
 
 /* Offsets of the parts of an absolute URI. */
 struct parts {
@@ -204,27 +205,12 @@ int ls_onvif_uri_path(const char *uri, char *out, size_t cap)
     return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
+/* The one redactor of liblightstream (lib/url.c, compiled into this library
+ * too): the same secrets hidden behind the same mask as everywhere else. */
 size_t ls_onvif_mask_uri(const char *uri, char *out, size_t cap)
 {
     if (!out || !cap)
         return 0;
-    out[0] = '\0';
-    if (!uri)
-        return 0;
-    size_t len = strlen(uri);
-    struct parts p;
-    struct buf b = { out, cap, 0, true };
-    const char *colon = split(uri, len, &p) && p.host > p.auth
-                            ? memchr(uri + p.auth, ':', p.host - 1 - p.auth)
-                            : NULL;
-    if (!colon) {
-        snprintf(out, cap, "%s", uri);
-        return strlen(out);
-    }
-    put(&b, uri, (size_t)(colon - uri) + 1);
-    puts_(&b, "****");
-    put(&b, uri + p.host - 1, len - (p.host - 1));
-    if (!b.ok) /* truncate, but never past the mask into what follows it */
-        snprintf(out, cap, "%.*s****", (int)((size_t)(colon - uri) + 1), uri);
-    return strlen(out);
+    size_t n = ls_url_redact(uri, out, cap);
+    return n < cap ? n : cap - 1;
 }
