@@ -57,7 +57,7 @@ static json_t *source_json(struct lsd_server *s, struct evhttp_request *req,
                            const struct lsd_relay *r)
 {
     char source[LSD_URL_MAX], rtmp[LSD_URL_MAX], flv[LSD_URL_MAX + 64];
-    lsd_redact_url(r->spec.source, source, sizeof(source));
+    ls_url_redact(r->spec.source, source, sizeof(source));
     lsd_compat_relay_rtmp(r, rtmp, sizeof(rtmp));
     if (lsd_compat_flv_url(s, req, r->spec.id, flv, sizeof(flv)))
         flv[0] = '\0';
@@ -168,7 +168,7 @@ static void done(struct lsd_server *s, struct evhttp_request *req, const char *i
         fail(req, OA_INTERNAL, "source '%s' vanished", id);
         return;
     }
-    lsd_redact_url(r->spec.source, redacted, sizeof(redacted));
+    ls_url_redact(r->spec.source, redacted, sizeof(redacted));
     lsd_logf(s->log, LS_LOG_INFO, "openapi: %s source %s (%s)", what, id, redacted);
     envelope(req, OA_OK, "success", source_json(s, req, r));
 }

@@ -219,7 +219,7 @@ static void start_stream(struct lsd_server *s, struct evhttp_request *req, bool 
                                      : ls_strerror(e));
         goto out;
     }
-    lsd_redact_url(r->spec.source, url, sizeof(url));
+    ls_url_redact(r->spec.source, url, sizeof(url));
     lsd_logf(s->log, LS_LOG_INFO, "push: %s handle %lld from %s (lease %u s)",
              playback ? "BACK_STREAM" : "REAL_STREAM", handle, url, r->spec.lease_s);
     if (lsd_push_play_url(s, req, r, url, sizeof(url)))

@@ -177,7 +177,7 @@ void lsd_compat_relay_rtmp(const struct lsd_relay *r, char *out, size_t size)
     for (size_t i = 0; i < r->spec.output_count; i++) {
         const char *url = r->spec.outputs[i].url;
         if (strncasecmp(url, "rtmp://", 7) == 0 || strncasecmp(url, "rtmps://", 8) == 0) {
-            lsd_redact_url(url, out, size);
+            ls_url_redact(url, out, size);
             return;
         }
     }

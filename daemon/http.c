@@ -19,6 +19,7 @@
 #include "daemon/http.h"
 #include "daemon/log.h"
 #include "daemon/origin.h"
+#include "daemon/redact.h"
 #include "daemon/server.h"
 
 static const struct lsd_route *const tables[] = {
@@ -90,23 +91,19 @@ void lsd_reply_bytes(struct evhttp_request *req, int status, const char *content
 
 void lsd_reply_json(struct evhttp_request *req, int status, json_t *body)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     /* The last line of defence: whatever a library message or a stored URL
-     * holds, no password leaves in a reply. Masking can lengthen short
-     * values ("pwd=a" becomes "pwd=****"), hence the room. */
-    size_t cap = text ? strlen(text) * 3 + 1 : 0;
-    char *clean = text ? malloc(cap) : NULL;
-    if ((body && !text) || (text && !clean)) {
-        free(text);
+     * holds, no password leaves in a reply. Every string is redacted before
+     * it is serialized, so JSON's escapes cannot hide one from the redactor. */
+    json_t *clean = body ? lsd_redact_json(body) : NULL;
+    char *text = clean ? json_dumps(clean, JSON_COMPACT) : NULL;
+    json_decref(clean);
+    if (body && !text) {
         lsd_reply_bytes(req, 500, "application/json",
                         OOM_REPLY, sizeof(OOM_REPLY) - 1);
         return;
     }
-    if (clean)
-        lsd_redact_text(text, clean, cap);
-    lsd_reply_bytes(req, status, clean ? "application/json" : NULL, clean,
-                    clean ? strlen(clean) : 0);
-    free(clean);
+    lsd_reply_bytes(req, status, text ? "application/json" : NULL, text,
+                    text ? strlen(text) : 0);
     free(text);
 }
 
@@ -119,7 +116,7 @@ void lsd_reply_error(struct evhttp_request *req, int status, const char *code, c
     va_end(ap);
     /* A message may quote what the client sent: never echo a URL's password. */
     char clean[600];
-    lsd_redact_text(msg, clean, sizeof(clean));
+    ls_redact_text(msg, NULL, clean, sizeof(clean));
     json_t *body = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", clean);
     lsd_reply_json(req, status, body);
     json_decref(body);

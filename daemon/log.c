@@ -13,6 +13,8 @@
 
 #include <libavutil/log.h>
 
+#include "lightstream/redact.h"
+
 #include "daemon/log.h"
 
 struct lsd_log {
@@ -87,7 +89,7 @@ static void write_line(struct lsd_log *log, enum ls_log_level level, const char 
 {
     char clean[2048];
     char line[4 * sizeof(clean)]; /* escaping makes a byte four characters at most */
-    lsd_redact_text(msg, clean, sizeof(clean));
+    ls_redact_text(msg, NULL, clean, sizeof(clean));
     size_t n = strlen(clean);
     while (n && (clean[n - 1] == '\n' || clean[n - 1] == '\r'))
         clean[--n] = '\0';

@@ -15,8 +15,6 @@
 
 #include "lightstream/common.h"
 
-#include "daemon/redact.h"
-
 struct lsd_log;
 
 /** @param path "" for stderr. @return 0 or -errno (file not writable) */

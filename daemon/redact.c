@@ -1,93 +1,79 @@
 /*
- * Secrets out of text (see redact.h).
+ * Secrets out of JSON replies (see redact.h).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+
+#include "lightstream/redact.h"
 
 #include "daemon/redact.h"
 
-/* Query parameters whose value is a secret, as cameras and servers name them. */
-static const char *const secret_keys[] = {
-    "password", "passwd", "pwd", "pass", "psw", "token", "access_token", "secret", "auth",
-    "key", "sign", "signature",
-};
-
-struct sink {
-    char *out;
-    size_t size, n;
-};
-
-static void put(struct sink *k, const char *s, size_t len)
+/* A new string with @p s (of @p len bytes, NULs included) redacted. */
+static json_t *redact_string(const char *s, size_t len)
 {
-    for (size_t i = 0; i < len && k->n + 1 < k->size; i++)
-        k->out[k->n++] = s[i];
-}
-
-/* Where a URL's authority ends: at a path, a query, a fragment (as FFmpeg
- * splits it) or a space. Not at quotes or '<>': a password may hold them. */
-static size_t authority_len(const char *auth)
-{
-    return strcspn(auth, "/?# \t\r\n");
-}
-
-static bool secret_key(const char *key, size_t len)
-{
-    for (size_t i = 0; i < sizeof(secret_keys) / sizeof(secret_keys[0]); i++)
-        if (strlen(secret_keys[i]) == len && strncasecmp(key, secret_keys[i], len) == 0)
-            return true;
-    return false;
-}
-
-/* At a '?' or '&': copy "key=" and mask the value if the key is a secret.
- * Returns how many input bytes were consumed. */
-static size_t query_param(struct sink *k, const char *p)
-{
-    size_t klen = strcspn(p + 1, "=&# \t\r\n\"'<>");
-    put(k, p, 1 + klen);
-    if (p[1 + klen] != '=' || !secret_key(p + 1, klen))
-        return 1 + klen;
-    put(k, "=****", 5);
-    size_t vlen = strcspn(p + 2 + klen, "&# \t\r\n\"'<>");
-    return 2 + klen + vlen;
-}
-
-void lsd_redact_text(const char *in, char *out, size_t size)
-{
-    struct sink k = {out, size, 0};
-    if (size == 0)
-        return;
-    bool in_url = false;
-    while (*in && k.n + 1 < size) {
-        if (in[0] == ':' && in[1] == '/' && in[2] == '/') {
-            const char *auth = in + 3;
-            size_t span = authority_len(auth);
-            const char *at = NULL; /* the last '@': a raw '@' may sit inside the password */
-            for (const char *p = auth; p < auth + span; p++)
-                if (*p == '@')
-                    at = p;
-            const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-            if (colon) {
-                put(&k, in, (size_t)(colon + 1 - in));
-                put(&k, "****", 4);
-                in = at;
-            } else {
-                put(&k, in, 3);
-                in += 3;
-            }
-            in_url = true;
-            continue;
-        }
-        if (in_url && (*in == '?' || *in == '&')) {
-            in += query_param(&k, in);
-            continue;
-        }
-        if (strchr(" \t\r\n\"'<>", *in))
-            in_url = false;
-        put(&k, in, 1);
-        in++;
+    char *in = malloc(len + 1);
+    if (!in)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        in[i] = s[i] ? s[i] : '?';
+    in[len] = '\0';
+    size_t need = ls_redact_text(in, NULL, NULL, 0);
+    char *out = malloc(need + 1);
+    json_t *str = NULL;
+    if (out) {
+        ls_redact_text(in, NULL, out, need + 1);
+        str = json_stringn(out, need);
     }
-    out[k.n] = '\0';
+    free(out);
+    free(in);
+    return str;
+}
+
+/* jansson's *_new setters take the value even when they fail (and refuse a
+ * NULL one), so an out-of-memory anywhere needs only the container freed. */
+static json_t *redact_object(const json_t *v)
+{
+    json_t *o = json_object();
+    const char *key;
+    json_t *member;
+    json_object_foreach((json_t *)v, key, member) {
+        json_t *k = o ? redact_string(key, strlen(key)) : NULL;
+        int ret = k ? json_object_set_new(o, json_string_value(k), lsd_redact_json(member)) : -1;
+        json_decref(k);
+        if (ret < 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+static json_t *redact_array(const json_t *v)
+{
+    json_t *a = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e) {
+        if (!a || json_array_append_new(a, lsd_redact_json(e)) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+json_t *lsd_redact_json(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        return redact_string(json_string_value(v), json_string_length(v));
+    case JSON_OBJECT:
+        return redact_object(v);
+    case JSON_ARRAY:
+        return redact_array(v);
+    default: /* numbers, booleans, null: nothing to hide, nothing mutated */
+        return json_incref((json_t *)v);
+    }
 }

@@ -1,19 +1,22 @@
 /*
- * Secrets out of text: URL passwords ("scheme://user:pass@") and the values
- * of secret-looking query parameters (password=, pwd=, token=...), which some
- * cameras take instead of userinfo. Pure; used by every log line and reply.
+ * Secrets out of JSON replies: every string of a reply goes through the
+ * library's redactor (lightstream/redact.h) before it is serialized, so the
+ * daemon hides exactly what the library hides, behind the same mask, and
+ * JSON's escapes cannot hide a password from the redactor. Pure.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #ifndef LSD_REDACT_H
 #define LSD_REDACT_H
 
-#include <stddef.h>
+#include <jansson.h>
 
 /**
- * Copy @p in to @p out (always NUL-terminated, truncated to @p size) with
- * every URL password and secret query value replaced by "****".
+ * A deep copy of @p v in which every string (values and object keys) has
+ * the secrets of ls_redact_text() hidden. A NUL inside a string (no field
+ * the daemon accepts holds one) becomes '?' first.
+ * @return a new reference, or NULL when out of memory.
  */
-void lsd_redact_text(const char *in, char *out, size_t size);
+json_t *lsd_redact_json(const json_t *v);
 
 #endif

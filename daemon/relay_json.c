@@ -95,7 +95,7 @@ static json_t *refused_json(struct lsd_relay *r, size_t index, const char *url)
 json_t *lsd_output_json(struct lsd_relay *r, size_t index)
 {
     char url[LSD_URL_MAX];
-    lsd_redact_url(r->spec.outputs[index].url, url, sizeof(url));
+    ls_url_redact(r->spec.outputs[index].url, url, sizeof(url));
     if (r->relay && index < r->lib_output_cap && r->lib_output_ids[index] == LSD_OUTPUT_REFUSED)
         return refused_json(r, index, url);
     struct ls_output_stats st;
@@ -120,7 +120,7 @@ static json_t *play_json(struct lsd_relay *r, const char *base)
         const char *u = r->spec.outputs[i].url;
         if (strncmp(u, "rtmp", 4) == 0) {
             char red[LSD_URL_MAX];
-            lsd_redact_url(u, red, sizeof(red));
+            ls_url_redact(u, red, sizeof(red));
             json_array_append_new(rtmp, json_string(red));
         }
     }

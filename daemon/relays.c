@@ -165,7 +165,7 @@ int lsd_relay_add(struct lsd_server *s, struct lsd_relay_spec *spec, struct lsd_
         return ret;
     }
     char shown[LSD_URL_MAX];
-    lsd_redact_url(r->spec.source, shown, sizeof(shown));
+    ls_url_redact(r->spec.source, shown, sizeof(shown));
     lsd_logf(s->log, LS_LOG_INFO, "relay %s added: %s%s", r->spec.id, shown,
              r->spec.on_demand ? " (on demand)" : "");
     if (!r->spec.on_demand)
@@ -201,7 +201,7 @@ int lsd_relay_update(struct lsd_server *s, struct lsd_relay *r, struct lsd_relay
     bool restart = needs_restart(&old, &r->spec);
     lsd_spec_finish(&old);
     char shown[LSD_URL_MAX];
-    lsd_redact_url(r->spec.source, shown, sizeof(shown));
+    ls_url_redact(r->spec.source, shown, sizeof(shown));
     lsd_logf(s->log, LS_LOG_INFO, "relay %s updated: %s%s", r->spec.id, shown,
              restart ? "" : " (no restart needed)");
     if (restart)

@@ -9,7 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "daemon/redact.h"
+#include "lightstream/redact.h"
+
 #include "daemon/spec.h"
 
 static const char *const transport_names[] = {"tcp", "udp", "http", "auto"};
@@ -125,11 +126,6 @@ bool lsd_spec_output_valid(const char *url)
      * (symlinks, absolute paths) is the recordings directory's check (recordings.c). */
     return n > 4 && strcasecmp(url + n - 4, ".flv") == 0 && url[n - 5] != '/' &&
            !strstr(url, "://") && !has_dotdot(url);
-}
-
-void lsd_redact_url(const char *url, char *out, size_t size)
-{
-    lsd_redact_text(url, out, size);
 }
 
 static int hexval(char c)
@@ -367,7 +363,7 @@ static json_t *outputs_json(const struct lsd_relay_spec *spec, bool with_secrets
         if (with_secrets)
             snprintf(url, sizeof(url), "%s", spec->outputs[i].url);
         else
-            lsd_redact_url(spec->outputs[i].url, url, sizeof(url));
+            ls_url_redact(spec->outputs[i].url, url, sizeof(url));
         json_array_append_new(a, json_pack("{s:i, s:s}", "id", spec->outputs[i].id, "url", url));
     }
     return a;
@@ -379,7 +375,7 @@ json_t *lsd_spec_to_json(const struct lsd_relay_spec *spec, bool with_secrets)
     if (with_secrets)
         snprintf(source, sizeof(source), "%s", spec->source);
     else
-        lsd_redact_url(spec->source, source, sizeof(source));
+        ls_url_redact(spec->source, source, sizeof(source));
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:o}",
                           "id", spec->id, "name", spec->name, "source", source,
                           "transport", lsd_transport_name(spec->transport),

@@ -91,7 +91,4 @@ const char *lsd_hevc_name(enum ls_hevc_mode h);
 int lsd_url_credentials(const char *url, char *user, size_t user_size, char *password,
                         size_t password_size);
 
-/** Redact the password of a URL into @p out (user:****@). */
-void lsd_redact_url(const char *url, char *out, size_t size);
-
 #endif

@@ -1,7 +1,7 @@
 /*
- * Unit tests of lightstreamd's pure parts: spec validation, URL and text
- * redaction, the state file's parser, the config loader, the log's escaping,
- * the request-head scanner and the address keys of the connection caps; and the
+ * Unit tests of lightstreamd's pure parts: spec validation, JSON redaction,
+ * the state file's parser, the config loader, the log's escaping, the
+ * request-head scanner and the address keys of the connection caps; and the
  * recordings directory's rule on a real (temporary) directory tree.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -16,10 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lightstream/redact.h"
+
 #include "daemon/config.h"
 #include "daemon/conn_util.h"
 #include "daemon/log.h"
 #include "daemon/recordings.h"
+#include "daemon/redact.h"
 #include "daemon/spec.h"
 #include "daemon/state.h"
 #include "tests/unit/test.h"
@@ -111,35 +114,41 @@ static void test_spec_errors(void)
     }
 }
 
+/* The daemon hides what the library hides (lightstream/redact.h, tested in
+ * tests/unit/util/test_url.c): here, what the daemon adds — every string of a
+ * JSON reply redacted, whatever JSON escaping would make of it. */
 static void test_redaction(void)
 {
-    char out[256];
-    lsd_redact_url("rtsp://admin:s3cr3t@10.0.0.1/x", out, sizeof(out));
-    CHECK_EQ_STR(out, "rtsp://admin:****@10.0.0.1/x");
-    lsd_redact_url("rtsp://admin:Sup3r'Se\"c<r>et@10.0.0.5/x", out, sizeof(out));
-    CHECK_EQ_STR(out, "rtsp://admin:****@10.0.0.5/x");
-    lsd_redact_text("open 'rtsp://a:it's@h/x' failed", out, sizeof(out));
-    CHECK_EQ_STR(out, "open 'rtsp://a:****@h/x' failed");
-    lsd_redact_url("rtsp://admin@10.0.0.1/x", out, sizeof(out));
-    CHECK_EQ_STR(out, "rtsp://admin@10.0.0.1/x");
-    lsd_redact_url("rtsp://a:p%40ss@h/x@y", out, sizeof(out));
-    CHECK_EQ_STR(out, "rtsp://a:****@h/x@y");
-    /* Text: every URL, even with a raw '@' inside the password. */
-    lsd_redact_text("open rtsp://admin:s3cr3t:p@ss@cam/x failed, then rtmp://u:k@srv/app ok", out,
-                    sizeof(out));
-    CHECK_EQ_STR(out, "open rtsp://admin:****@cam/x failed, then rtmp://u:****@srv/app ok");
-    CHECK(strstr(out, "s3cr3t") == NULL && strstr(out, "ss@") == NULL);
-    lsd_redact_text("GET rtsp://h/x?user=admin&password=p1&Pwd=p2&channel=1 and ?pwd=p3", out,
-                    sizeof(out));
-    CHECK_EQ_STR(out, "GET rtsp://h/x?user=admin&password=****&Pwd=****&channel=1 and ?pwd=p3");
-    lsd_redact_url("rtsp://u:p@h/cam/playback?token=abc&starttime=1", out, sizeof(out));
-    CHECK_EQ_STR(out, "rtsp://u:****@h/cam/playback?token=****&starttime=1");
-    lsd_redact_text("no url here: a:b@c", out, sizeof(out));
-    CHECK_EQ_STR(out, "no url here: a:b@c");
-    lsd_redact_text("x://", out, sizeof(out));
-    CHECK_EQ_STR(out, "x://");
-    lsd_redact_text("rtsp://u:pw@h", out, 8); /* truncated, never the password */
-    CHECK(strstr(out, "pw") == NULL);
+    json_t *in = json_pack("{s:s, s:[s, i, {s:s, s:n}], s:b, s:s}",
+                           "source", "rtsp://admin:Sup3r'Se\"c<r>et@10.0.0.5/x",
+                           "list", "open 'rtsp://a:it's@h/x' failed", 7,
+                           "deep", "rtsp://h/x?user=admin&password=p1", "null",
+                           "ok", 1, "rtsp://u:key@h/", "plain");
+    CHECK(in != NULL);
+    json_t *out = lsd_redact_json(in);
+    CHECK(out != NULL);
+    char *text = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+    CHECK_EQ_STR(text, "{\"list\":[\"open 'rtsp://a:****@h/x' failed\",7,"
+                       "{\"deep\":\"rtsp://h/x?user=admin&password=****\",\"null\":null}],"
+                       "\"ok\":true,\"rtsp://u:****@h/\":\"plain\","
+                       "\"source\":\"rtsp://admin:****@10.0.0.5/x\"}");
+    free(text);
+    /* the input is left as it was */
+    CHECK_EQ_STR(json_string_value(json_object_get(in, "source")),
+                 "rtsp://admin:Sup3r'Se\"c<r>et@10.0.0.5/x");
+    json_decref(out);
+    json_decref(in);
+    /* a NUL inside a string cannot cut the redaction short */
+    in = json_stringn("rtsp://u:pa\0ss@h/x", 18);
+    out = lsd_redact_json(in);
+    CHECK_EQ_STR(json_string_value(out), "rtsp://u:****@h/x");
+    json_decref(out);
+    json_decref(in);
+    /* the daemon's own calls: the library's redactor and its mask */
+    char buf[128];
+    CHECK_EQ_INT(ls_url_redact("rtsp://admin:Hash#Secret04@h/x", buf, sizeof(buf)),
+                 strlen("rtsp://admin:****@h/x"));
+    CHECK_EQ_STR(buf, "rtsp://admin:" LS_REDACT_MASK "@h/x");
 }
 
 static void test_credentials(void)

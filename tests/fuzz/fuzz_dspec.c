@@ -39,8 +39,8 @@ static size_t count_in(const char *hay, const char *needle)
 }
 
 /*
- * The raw password of scheme://user:password@host/... (what lsd_redact_url
- * hides), into @p out; "" when there is none.
+ * The raw password of scheme://user:password@host/... as FFmpeg reads it
+ * (ls_url_redact() hides at least that), into @p out; "" when there is none.
  */
 static void raw_password(const char *url, char *out, size_t cap)
 {
