@@ -17,11 +17,19 @@
 
 #include "daemon/log.h"
 
+/* The password of a running instance's URL (see lsd_log_watch_url). */
+struct watched {
+    struct watched *next;
+    const void *key;
+    char password[];
+};
+
 struct lsd_log {
-    pthread_mutex_t lock;
+    pthread_mutex_t lock; /* the file, and the watched passwords */
     FILE *file;           /* NULL: stderr */
     char path[512];
     enum ls_log_level level;
+    struct watched *watched;
 };
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
@@ -58,6 +66,11 @@ void lsd_log_destroy(struct lsd_log **plog)
     }
     if (log->file)
         fclose(log->file);
+    while (log->watched) {
+        struct watched *w = log->watched;
+        log->watched = w->next;
+        free(w);
+    }
     pthread_mutex_destroy(&log->lock);
     free(log);
     *plog = NULL;
@@ -127,6 +140,41 @@ void lsd_log_library(void *cookie, enum ls_log_level level, const char *message)
         write_line(log, level, message);
 }
 
+int lsd_log_watch_url(struct lsd_log *log, const void *key, const char *url)
+{
+    char password[2048];
+    size_t n = ls_url_password(url, password, sizeof(password));
+    if (n == 0)
+        return 0;
+    struct watched *w = malloc(sizeof(*w) + n + 1);
+    if (!w)
+        return -ENOMEM;
+    w->key = key;
+    memcpy(w->password, password, n + 1);
+    pthread_mutex_lock(&log->lock);
+    w->next = log->watched;
+    log->watched = w;
+    pthread_mutex_unlock(&log->lock);
+    return 0;
+}
+
+void lsd_log_unwatch(struct lsd_log *log, const void *key)
+{
+    pthread_mutex_lock(&log->lock);
+    for (struct watched **p = &log->watched; *p;) {
+        struct watched *w = *p;
+        if (w->key == key) {
+            *p = w->next;
+            free(w);
+        } else {
+            p = &w->next;
+        }
+    }
+    pthread_mutex_unlock(&log->lock);
+}
+
+/* FFmpeg's lines do not say which relay they come from: each is redacted
+ * with the password of every running instance. */
 static void ffmpeg_callback(void *avcl, int level, const char *fmt, va_list ap)
 {
     struct lsd_log *log = ffmpeg_log;
@@ -135,8 +183,14 @@ static void ffmpeg_callback(void *avcl, int level, const char *fmt, va_list ap)
         return;
     char msg[2048];
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    char line[2100];
+    char line[2100], clean[2100];
     snprintf(line, sizeof(line), "ffmpeg: %s", msg);
+    pthread_mutex_lock(&log->lock);
+    for (struct watched *w = log->watched; w; w = w->next) {
+        ls_redact_text(line, w->password, clean, sizeof(clean));
+        memcpy(line, clean, strlen(clean) + 1);
+    }
+    pthread_mutex_unlock(&log->lock);
     write_line(log, LS_LOG_DEBUG, line);
 }
 

@@ -37,6 +37,16 @@ void lsd_log_capture_ffmpeg(struct lsd_log *log);
  * as it is. Pure; @return strlen(out)
  */
 size_t lsd_log_escape(const char *in, char *out, size_t size);
+/**
+ * FFmpeg's messages name no relay, and may quote pieces of a password it
+ * read as a host, a port or a path (a raw '/' in a password): while a
+ * relay's instance runs, its URL's password (ls_url_password()) is hidden in
+ * every FFmpeg message too. @p key names the registration for
+ * lsd_log_unwatch(). Thread-safety: safe. @return 0 or -ENOMEM
+ */
+int lsd_log_watch_url(struct lsd_log *log, const void *key, const char *url);
+/** Forget what lsd_log_watch_url() registered under @p key. Thread-safety: safe. */
+void lsd_log_unwatch(struct lsd_log *log, const void *key);
 /** The configured level. */
 enum ls_log_level lsd_log_level(const struct lsd_log *log);
 

@@ -172,6 +172,8 @@ int lsd_relay_instance_start(struct lsd_server *s, struct lsd_relay *r)
     if (ret < 0)
         goto fail;
     r->ctx = ctx;
+    if ((ret = lsd_log_watch_url(s->log, ctx, r->spec.source)) < 0)
+        goto fail;
     for (size_t i = 0; i < r->spec.output_count; i++)
         lsd_relay_instance_add_output(s, r, i); /* a bad output must not stop the relay */
     /* Tags of an older instance may still wait in the mailbox: the reset goes
@@ -194,6 +196,7 @@ int lsd_relay_instance_start(struct lsd_server *s, struct lsd_relay *r)
 fail:
     lsd_logf(s->log, LS_LOG_ERROR, "relay %s: cannot start: %s", r->spec.id, ls_strerror(ret));
     ls_relay_destroy(&r->relay); /* not started: returns at once */
+    lsd_log_unwatch(s->log, ctx);
     r->ctx = NULL;
     r->subscriber_id = -1;
     free(ctx);
@@ -211,10 +214,11 @@ static void destroy_work(void *arg)
     ls_relay_destroy(&j->relay);
 }
 
+/* FFmpeg logs nothing more for a destroyed instance: its password can go. */
 static void destroy_done(struct lsd_server *s, void *arg)
 {
     struct destroy_job *j = arg;
-    (void)s;
+    lsd_log_unwatch(s->log, j->ctx);
     free(j->ctx);
     free(j);
 }
@@ -235,6 +239,7 @@ void lsd_relay_instance_stop(struct lsd_server *s, struct lsd_relay *r)
     }
     if (!j || lsd_worker_queue(s->worker, destroy_work, destroy_done, j) < 0) {
         ls_relay_destroy(&r->relay); /* out of memory: block the loop rather than leak */
+        lsd_log_unwatch(s->log, r->ctx);
         free(r->ctx);
         free(j);
     }
