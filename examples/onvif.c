@@ -255,7 +255,7 @@ static int cmd_uri(struct ls_onvif *dev, const struct opts *o, const char *arg, 
     if (o->show_password)
         snprintf(shown, sizeof(shown), "%s", uri);
     else
-        ls_onvif_mask_uri(uri, shown, sizeof(shown));
+        ls_onvif_mask_uri(uri, shown, sizeof(shown)); /* liblightstream's ls_url_redact() */
     if (!o->json) {
         printf("%s\n", shown);
         return 0;

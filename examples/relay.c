@@ -100,16 +100,22 @@ int main(int argc, char **argv)
         usage();
     s.input_url = argv[optind];
 
+    /* Whatever we print of a URL goes through the library's redactor, as
+     * the library's own log lines and stats do: no password on the terminal. */
+    char shown[1024];
+    ls_url_redact(s.input_url, shown, sizeof(shown));
     struct ls_relay *relay;
     int err = ls_relay_create(&relay, &s);
     if (err < 0) {
-        fprintf(stderr, "cannot create relay: %s\n", ls_strerror(err));
+        fprintf(stderr, "cannot create relay for %s: %s\n", shown, ls_strerror(err));
         return 1;
     }
+    printf("relaying %s\n", shown);
     for (int i = optind + 1; i < argc; i++) {
         err = ls_relay_add_output(relay, argv[i], NULL, NULL);
         if (err < 0) {
-            fprintf(stderr, "cannot add output %s: %s\n", argv[i], ls_strerror(err));
+            ls_url_redact(argv[i], shown, sizeof(shown));
+            fprintf(stderr, "cannot add output %s: %s\n", shown, ls_strerror(err));
             ls_relay_destroy(&relay);
             return 1;
         }
