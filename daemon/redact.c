@@ -3,12 +3,19 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lightstream/redact.h"
 
 #include "daemon/redact.h"
+
+/* Only a URL holds something to hide (ls_redact_text() without a secret). */
+static bool has_url(const char *s, size_t len)
+{
+    return memmem(s, len, "://", 3) != NULL;
+}
 
 /* A new string with @p s (of @p len bytes, NULs included) redacted. */
 static json_t *redact_string(const char *s, size_t len)
@@ -39,8 +46,12 @@ static json_t *redact_object(const json_t *v)
     const char *key;
     json_t *member;
     json_object_foreach((json_t *)v, key, member) {
-        json_t *k = o ? redact_string(key, strlen(key)) : NULL;
-        int ret = k ? json_object_set_new(o, json_string_value(k), lsd_redact_json(member)) : -1;
+        size_t len = strlen(key);
+        bool url = has_url(key, len);
+        json_t *k = url ? redact_string(key, len) : NULL;
+        int ret = -1;
+        if (o && (k || !url))
+            ret = json_object_set_new(o, k ? json_string_value(k) : key, lsd_redact_json(member));
         json_decref(k);
         if (ret < 0) {
             json_decref(o);
@@ -68,6 +79,8 @@ json_t *lsd_redact_json(const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_STRING:
+        if (!has_url(json_string_value(v), json_string_length(v)))
+            return json_incref((json_t *)v); /* shared, never changed */
         return redact_string(json_string_value(v), json_string_length(v));
     case JSON_OBJECT:
         return redact_object(v);
