@@ -248,6 +248,7 @@ class Redaction(unittest.TestCase):
             self.call("DELETE", "/api/v1/relays/" + rid, expect=204)
         self.call("DELETE", "/openapi/source/o0", expect=200)
         time.sleep(0.5)
+        self.d.stop_checked()  # exit 0, and no ASan/UBSan report (redaction runs on every line)
         log = self.d.log()
         self.texts.append(("the daemon's log (debug)", log))
         if os.environ.get("LSD_ARTIFACTS_DIR"):  # what was searched, for a failure's reader
