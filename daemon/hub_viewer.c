@@ -47,6 +47,8 @@
  * LSD_TAG_QUEUE_MAX pointers (64 KiB) and LSD_INFLIGHT_MAX chains (16 KiB) of its own;
  * with the test camera's 720p stream it is over viewer_buffer_bytes first, at ~25 KiB. */
 #define VIEWER_MEMORY_MAX (64u << 10)
+/* evhttp's connection, request, bufferevent and buffers: ~11 KiB of RSS per viewer measured. */
+#define CONNECTION_COST (12u << 10)
 /* What a viewer may send us while it watches (nothing, normally): read only to see it go. */
 #define INPUT_HIGH_WATER 4096
 /* As evhttp_set_timeout() in http.c: for writes while streaming, and both ways after. */
@@ -141,6 +143,10 @@ static void viewer_link(struct lsd_hub *hub, struct lsd_viewer *v)
 /* Forget a viewer; its connection and request are the caller's business. */
 static void viewer_free(struct lsd_hub *hub, struct lsd_viewer *v)
 {
+    /* What goes with it, roughly: its own memory, its connection's, and at most its
+     * unsent tags (if nobody else holds them). The server trims once that adds up. */
+    hub->server->trim_bytes += viewer_memory(v) + CONNECTION_COST + evbuffer_get_length(v->output) +
+                               v->queue.bytes;
     if (v->prev)
         v->prev->next = v->next;
     else
