@@ -24,9 +24,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
-
-#include <event2/buffer.h>
 
 #include "daemon/hub.h"
 #include "daemon/server.h"
@@ -37,56 +34,7 @@
  * the subscriber side drops media until the next keyframe. */
 #define INFLIGHT_SLACK_BYTES (4u << 20)
 
-/* ---- tags ---------------------------------------------------------------- */
-
-void lsd_tag_unref(struct lsd_tag *t)
-{
-    if (t && --t->refs == 0)
-        free(t);
-}
-
-static void tag_cleanup(const void *data, size_t len, void *arg)
-{
-    (void)data;
-    (void)len;
-    lsd_tag_unref(arg);
-}
-
-int lsd_tag_add_ref(struct evbuffer *buf, struct lsd_tag *t)
-{
-    t->refs++;
-    /* On failure evbuffer does not call the cleanup: the reference is ours to drop. */
-    if (evbuffer_add_reference(buf, t->data, t->size, tag_cleanup, t) < 0) {
-        t->refs--;
-        return -ENOMEM;
-    }
-    return 0;
-}
-
-uint32_t lsd_tag_ts(const struct lsd_tag *t)
-{
-    const uint8_t *p = t->data;
-    return (uint32_t)p[7] << 24 | (uint32_t)p[4] << 16 | (uint32_t)p[5] << 8 | p[6];
-}
-
-static void set_ts(uint8_t *p, uint32_t ts)
-{
-    p[4] = (uint8_t)(ts >> 16);
-    p[5] = (uint8_t)(ts >> 8);
-    p[6] = (uint8_t)ts;
-    p[7] = (uint8_t)(ts >> 24); /* TimestampExtended */
-}
-
-int lsd_tag_add_copy(struct evbuffer *buf, const struct lsd_tag *t, uint32_t ts)
-{
-    uint8_t hdr[LSD_FLV_TAG_HEADER_SIZE];
-    memcpy(hdr, t->data, sizeof(hdr));
-    set_ts(hdr, ts);
-    if (evbuffer_add(buf, hdr, sizeof(hdr)) < 0 ||
-        evbuffer_add(buf, t->data + sizeof(hdr), t->size - sizeof(hdr)) < 0)
-        return -ENOMEM;
-    return 0;
-}
+/* ---- held tags ------------------------------------------------------------ */
 
 /* Replace a held tag (header kinds): the hub keeps one reference to each. */
 static void hold(struct lsd_tag **slot, struct lsd_tag *t)
@@ -169,7 +117,7 @@ static void retime(struct lsd_hub *hub, struct lsd_tag *t)
     if (hub->ts_offset) {
         int64_t ts = (int64_t)in + hub->ts_offset;
         in = (uint32_t)(ts < 0 ? 0 : ts);
-        set_ts(t->data, in);
+        lsd_tag_set_ts(t, in);
     }
     /* FLV time wraps after 49 days; a viewer watching that long sees it wrap. */
     if (!hub->have_ts || in > hub->last_ts)
@@ -187,11 +135,9 @@ static void header_announce(struct lsd_hub *hub, unsigned flags)
     struct lsd_tag *old = hub->file_header;
     if (!bit || (old->data[4] & bit))
         return;
-    struct lsd_tag *t = malloc(sizeof(*t) + old->size);
+    struct lsd_tag *t = lsd_tag_copy(old);
     if (!t)
         return;
-    memcpy(t, old, sizeof(*t) + old->size);
-    t->refs = 1;
     t->data[4] |= bit;
     lsd_tag_unref(old);
     hub->file_header = t;
@@ -274,18 +220,13 @@ int lsd_hub_on_tag(void *cookie, const uint8_t *data, size_t size, unsigned flag
     }
     if (!admit(hub, size, flags))
         return 0;
-    struct lsd_tag *t = malloc(sizeof(*t) + size);
+    struct lsd_tag *t = lsd_tag_new(hub, data, size, flags);
     if (!t)
         goto lost;
-    t->hub = hub;
-    t->refs = 1;
-    t->flags = flags;
-    t->size = size;
-    memcpy(t->data, data, size);
     atomic_fetch_add(&hub->inflight_bytes, size);
     if (lsd_mailbox_post(hub->server->mailbox, tag_mail, t) < 0) {
         atomic_fetch_sub(&hub->inflight_bytes, size);
-        free(t);
+        lsd_tag_unref(t);
         goto lost;
     }
     return 0;

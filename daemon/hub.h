@@ -16,9 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daemon/hub_tag.h"
 #include "daemon/server.h"
 
 struct evbuffer;
+struct evbuffer_cb_entry;
 struct bufferevent;
 struct evhttp_connection;
 
@@ -27,29 +29,21 @@ struct evhttp_connection;
 #define LSD_FLV_PREV_SIZE 4
 
 /**
- * One FLV piece as the subscriber gave it (the file header, or a whole tag:
- * header, body, PreviousTagSize). Made on the subscriber thread, then owned
- * by the loop: @ref refs is only touched there, so it needs no atomics. Every
- * evbuffer that references the bytes holds one reference, dropped by the
- * evbuffer's cleanup callback, so a tag outlives the hub if a connection
- * still sends it.
+ * One GET /live/<id>.flv being answered. Its backlog is @ref queue (tag
+ * pointers); its connection's output buffer gets the tags a few at a time
+ * (@ref inflight), as it drains.
  */
-struct lsd_tag {
-    struct lsd_hub *hub;   /**< for the mail that carries it to the loop */
-    unsigned refs;
-    unsigned flags;        /**< LS_TAG_* */
-    size_t size;
-    uint8_t data[];
-};
-
-/** One GET /live/<id>.flv being answered. */
 struct lsd_viewer {
     struct lsd_hub *hub;
     struct evhttp_request *req;
     struct evhttp_connection *evcon;
-    struct bufferevent *bev;     /**< the connection's, for its output length */
-    struct evbuffer *out;        /**< tags gathered for the next chunk */
+    struct bufferevent *bev;
+    struct evbuffer *output;     /**< the connection's output buffer */
+    struct evbuffer_cb_entry *drain_cb; /**< on @ref output: refill as it drains */
+    struct lsd_tag_queue queue;  /**< admitted, not yet handed to the connection */
+    struct lsd_inflight inflight; /**< handed to it, not yet written out */
     struct lsd_viewer *prev, *next;
+    bool chunked;                /**< HTTP/1.1: each tag goes out as one chunk */
     bool started;                /**< got the file header */
     bool skipping;               /**< gets no media until a video keyframe */
     int64_t over_since_ms;       /**< when its backlog passed the bound, 0 if under */
@@ -78,7 +72,7 @@ struct lsd_hub {
     /* Viewers (loop). */
     struct lsd_viewer *viewers;
     unsigned viewer_count;
-    struct event *flush_ev;       /**< sends what the tags of this loop turn gathered */
+    struct event *flush_ev;       /**< hands queued tags to the connections with room */
     struct event *check_ev;       /**< periodic: stuck viewers */
     bool flush_pending;
     bool closing;                 /**< lsd_hub_destroy: no more viewer notifications */
@@ -86,12 +80,6 @@ struct lsd_hub {
 };
 
 /* hub.c */
-void lsd_tag_unref(struct lsd_tag *t);
-/** Add @p t to @p buf by reference (zero-copy). @return 0 or -ENOMEM */
-int lsd_tag_add_ref(struct evbuffer *buf, struct lsd_tag *t);
-/** Add a copy of header-kind tag @p t to @p buf with its timestamp set to @p ts. */
-int lsd_tag_add_copy(struct evbuffer *buf, const struct lsd_tag *t, uint32_t ts);
-uint32_t lsd_tag_ts(const struct lsd_tag *t);
 /** Forget the stream (headers, GOP); the next tag starts a new timeline. */
 void lsd_hub_stream_clear(struct lsd_hub *hub);
 
@@ -99,7 +87,7 @@ void lsd_hub_stream_clear(struct lsd_hub *hub);
 /** Give a viewer its start: file header, metadata, sequence headers, GOP (when the
  *  hub has a stream; else it starts with the next one). @return 0 or -ENOMEM */
 int lsd_hub_viewer_start(struct lsd_hub *hub, struct lsd_viewer *v);
-/** Hand one live tag to every viewer (gathered; sent by the flush). */
+/** Hand one live tag to every viewer (queued; handed to the connections by the flush). */
 void lsd_hub_viewers_feed(struct lsd_hub *hub, struct lsd_tag *t);
 /** A new stream begins: viewers already playing wait for its keyframe; the others start. */
 void lsd_hub_viewers_restart(struct lsd_hub *hub);

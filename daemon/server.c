@@ -5,11 +5,15 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -26,6 +30,9 @@
 #include "daemon/relays_private.h"
 #include "daemon/server.h"
 
+/* What viewers that left must have freed before the tick gives it back. */
+#define TRIM_MIN_BYTES (1u << 20)
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     struct lsd_server *s = arg;
@@ -41,11 +48,34 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopbreak(s->base);
 }
 
+/* glibc keeps freed memory in its arenas unless it is at the top of one, and
+ * what viewers free (their queues, libevent's chains, the tags only they still
+ * held) is spread through them: after 200 stuck viewers were dropped, RSS
+ * stayed 15-24 % above where it was until malloc_trim gave the free pages back.
+ * malloc_trim walks every free chunk (~55 ms for a 440 MB heap with 100k of
+ * them), so it runs only once much was freed; a few viewers leaving leave their
+ * memory to the next ones. */
+static void release_memory(struct lsd_server *s)
+{
+    if (s->trim_bytes < TRIM_MIN_BYTES)
+        return;
+    s->trim_bytes = 0;
+#ifdef __GLIBC__
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    malloc_trim(0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    lsd_logf(s->log, LS_LOG_DEBUG, "freed memory given back to the system (malloc_trim: %lld us)",
+             (long long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
+#endif
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     lsd_relays_expire(arg);
+    release_memory(arg);
 }
 
 static int make_dir(const char *dir)

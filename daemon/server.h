@@ -79,6 +79,7 @@ struct lsd_server {
     uint64_t requests;             /**< HTTP requests served */
     unsigned generations;          /**< relay instances started, ever (their tags) */
     bool stopping;
+    size_t trim_bytes;             /**< freed since the last trim, roughly (viewers that left) */
     bool loading;                  /**< restoring the state file: adds are not saved */
 };
 

@@ -71,8 +71,8 @@ class Tag:
 class FlvClient:
     """GET <path> over HTTP/1.1 on a raw socket; feed() parses what arrives into tags."""
 
-    def __init__(self, port, path, rcvbuf=None, connect=True):
-        self.port, self.path = port, path
+    def __init__(self, port, path, rcvbuf=None, connect=True, version="1.1"):
+        self.port, self.path, self.version = port, path, version
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
@@ -90,8 +90,8 @@ class FlvClient:
     def connect(self):
         self.t0 = time.monotonic()
         self.sock.connect(("127.0.0.1", self.port))
-        req = "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: http://example.test\r\n\r\n" % (
-            self.path, self.port)
+        req = "GET %s HTTP/%s\r\nHost: 127.0.0.1:%d\r\nOrigin: http://example.test\r\n\r\n" % (
+            self.path, self.version, self.port)
         self.sock.sendall(req.encode())
 
     def read_some(self, size=262144):
@@ -304,6 +304,23 @@ class HttpFlv(unittest.TestCase):
                 c.close()
         delays.sort()
         self.assertLess(delays[len(delays) // 2], 0.300, "first video frame after %s s" % delays)
+
+    def test_http10_viewer_gets_the_body_unchunked(self):
+        """HTTP/1.0 has no chunked encoding: the FLV body runs until the close, tags intact."""
+        c = FlvClient(self.d.port, "/live/h264.flv", version="1.0")
+        try:
+            self.assertTrue(read_until([c], lambda: len(c.media()) > 2 * FPS, 5.0),
+                            "an HTTP/1.0 viewer gets two seconds of frames")
+            self.assertEqual(c.status, 200)
+            self.assertNotIn("transfer-encoding", c.headers)
+            self.assertFalse(c.chunked)
+            self.assertEqual(c.flv_header[:5], b"FLV\x01\x05")
+            first = c.media()[0]
+            self.assertTrue(first.video and first.keyframe)
+            vts = [t.ts for t in c.media() if t.video]
+            self.assertEqual(vts, sorted(vts))
+        finally:
+            c.close()
 
     def test_cors_and_head(self):
         st, hd, _ = self.d.request("HEAD", "/live/h264.flv")
