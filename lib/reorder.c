@@ -12,31 +12,7 @@
 #include <string.h>
 
 #include "lib/reorder.h"
-
-static int64_t sat_add(int64_t a, int64_t b)
-{
-    if (b > 0 && a > INT64_MAX - b)
-        return INT64_MAX;
-    if (b < 0 && a < INT64_MIN - b)
-        return INT64_MIN;
-    return a + b;
-}
-
-static int64_t sat_sub(int64_t a, int64_t b)
-{
-    if (b < 0 && a > INT64_MAX + b)
-        return INT64_MAX;
-    if (b > 0 && a < INT64_MIN + b)
-        return INT64_MIN;
-    return a - b;
-}
-
-static int64_t sat_mul(int64_t a, int64_t b)
-{
-    if (a != 0 && (b > INT64_MAX / a || b < INT64_MIN / a))
-        return (a > 0) == (b > 0) ? INT64_MAX : INT64_MIN;
-    return a * b;
-}
+#include "lib/sat.h"
 
 static int clamp_depth(int d)
 {
@@ -152,7 +128,7 @@ static void start(struct ls_reorder *ro, int64_t pts, int64_t step)
     ro->depth = wanted(ro);
     ro->npend = 0;
     for (int k = ro->depth; k > 0; k--)
-        ro->pend[ro->npend++] = sat_add(pts, -sat_mul(k, step));
+        ro->pend[ro->npend++] = ls_sat_add(pts, -ls_sat_mul(k, step));
     ro->nhist = ro->hist_pos = 0;
     ro->max_pts = pts;
     ro->started = true;
@@ -184,7 +160,7 @@ static void grow(struct ls_reorder *ro, int depth, int64_t step)
     int64_t low = n ? top[0] : ro->max_pts;
     ro->npend = 0;
     for (int k = depth - n; k > 0; k--)
-        ro->pend[ro->npend++] = sat_add(low, -sat_mul(k, step));
+        ro->pend[ro->npend++] = ls_sat_add(low, -ls_sat_mul(k, step));
     for (int i = 0; i < n; i++)
         ro->pend[ro->npend++] = top[i];
     ro->depth = depth;
@@ -195,9 +171,9 @@ static bool discontinuity(const struct ls_reorder *ro, int64_t pts, int64_t jump
     /* A P-frame comes as many frames ahead of the newest PTS as there are B-frames
      * before it, and a B-frame as many behind: at low frame rates that is more than the
      * jump threshold, and must not read as a discontinuity. */
-    int64_t j = sat_mul(LS_REORDER_MAX + 2, step);
+    int64_t j = ls_sat_mul(LS_REORDER_MAX + 2, step);
     j = jump > j ? jump : j;
-    return pts > sat_add(ro->max_pts, j) || pts < sat_add(ro->last_dts, -j);
+    return pts > ls_sat_add(ro->max_pts, j) || pts < ls_sat_add(ro->last_dts, -j);
 }
 
 struct ls_reorder_ts ls_reorder_push(struct ls_reorder *ro, int64_t pts, int64_t frame_ticks,
@@ -222,9 +198,9 @@ struct ls_reorder_ts ls_reorder_push(struct ls_reorder *ro, int64_t pts, int64_t
     pend_insert(ro, pts);
     struct ls_reorder_ts out = { pend_pop(ro), pts };
     if (!fresh && out.dts <= ro->last_dts)
-        out.dts = sat_add(ro->last_dts, 1); /* the depth was learnt late: squeeze */
+        out.dts = ls_sat_add(ro->last_dts, 1); /* the depth was learnt late: squeeze */
     else if (!fresh)
-        ro->step = sat_sub(out.dts, ro->last_dts);
+        ro->step = ls_sat_sub(out.dts, ro->last_dts);
     if (out.pts < out.dts) {
         out.pts = out.dts;
         ro->moved++;

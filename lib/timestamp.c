@@ -35,6 +35,7 @@
  */
 #include <string.h>
 
+#include "lib/sat.h"
 #include "lib/timestamp.h"
 
 #define TS_DEFAULT_THRESHOLD_MS 1000
@@ -50,15 +51,6 @@ struct ts_place {
     int64_t offset; /* the stream's mapping from now on */
     bool counted;   /* a repair counter already took this packet */
 };
-
-static int64_t sat_add(int64_t a, int64_t b)
-{
-    if (b > 0 && a > INT64_MAX - b)
-        return INT64_MAX;
-    if (b < 0 && a < INT64_MIN - b)
-        return INT64_MIN;
-    return a + b;
-}
 
 static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
 {
@@ -183,7 +175,7 @@ static int64_t unwrap(struct ls_ts *ts, struct ls_ts_stream_state *st, int64_t r
     }
     int dir = st->have_ticks ? wrap_dir(ts, st->last_ticks, raw, num, den) : 0;
     if (dir > 0) {
-        st->wrap_add = sat_add(st->wrap_add, TS_WRAP);
+        st->wrap_add = ls_sat_add(st->wrap_add, TS_WRAP);
         ts->repairs.wrap++;
     } else if (dir < 0 && st->wrap_add >= TS_WRAP) {
         st->wrap_add -= TS_WRAP;
@@ -192,7 +184,7 @@ static int64_t unwrap(struct ls_ts *ts, struct ls_ts_stream_state *st, int64_t r
     st->have_ticks = true;
     st->tb_num = num;
     st->tb_den = den;
-    return sat_add(raw, st->wrap_add);
+    return ls_sat_add(raw, st->wrap_add);
 }
 
 /* The other stream's offset, when it describes the current input origin. */
@@ -208,8 +200,8 @@ static int64_t start_out(const struct ls_ts *ts, enum ls_ts_stream s, int64_t in
     if (!o->started)
         return 0;
     if (have_in && offset_usable(o)) {
-        int64_t cand = sat_add(in, o->offset);
-        int64_t skew = sat_add(cand, -o->last_out);
+        int64_t cand = ls_sat_add(in, o->offset);
+        int64_t skew = ls_sat_add(cand, -o->last_out);
         if (skew >= -threshold(ts) && skew <= threshold(ts))
             return cand > 0 ? cand : 0;
     }
@@ -222,8 +214,8 @@ static bool try_mapping(const struct ls_ts *ts, enum ls_ts_stream s, int64_t in,
                         struct ts_place *p)
 {
     const struct ls_ts_stream_state *st = &ts->st[s];
-    int64_t cand = sat_add(in, offset), lo = st->last_out + min_step(s);
-    int64_t d = sat_add(cand, -st->last_out);
+    int64_t cand = ls_sat_add(in, offset), lo = st->last_out + min_step(s);
+    int64_t d = ls_sat_add(cand, -st->last_out);
     if (d < -threshold(ts) || d > threshold(ts))
         return false;
     *p = (struct ts_place){ cand > lo ? cand : lo, offset, true };
@@ -260,7 +252,7 @@ static struct ts_place place_real(struct ls_ts *ts, enum ls_ts_stream s, int64_t
     if (st->resync || !st->have_in)
         return rebase(ts, s, in, st->resync);
     int64_t step = in - st->last_in;
-    struct ts_place p = { sat_add(in, st->offset), st->offset, false };
+    struct ts_place p = { ls_sat_add(in, st->offset), st->offset, false };
     if (step > threshold(ts)) {
         ts->repairs.jump++;
         return rebase(ts, s, in, false);
@@ -345,7 +337,7 @@ int64_t ls_ts_map(struct ls_ts *ts, enum ls_ts_stream s, int64_t dts, int tb_num
         st->resync = false;
     } else if (st->have_in && shift) {
         /* A made-up timestamp moved forward takes the mapping along. */
-        set_offset(st, sat_add(st->offset, shift));
+        set_offset(st, ls_sat_add(st->offset, shift));
     }
     st->started = true;
     st->made_up = !have_in;
