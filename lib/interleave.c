@@ -117,9 +117,15 @@ static bool due(const struct ls_interleave *il, int s, const struct ls_item *hea
     const struct ls_interleave_queue *q = &il->q[s], *o = &il->q[s ^ 1];
     if (o->n || !o->expected)
         return true;
-    if (o->seen && o->newest >= head->dts_ms)
-        return true;
-    return q->seen && q->newest - head->dts_ms > ls_interleave_bound(il);
+    if (o->seen) {
+        if (o->newest >= head->dts_ms)
+            return true;
+        /* The other stream is later than the bound, or has stopped: wait no more. Measured
+         * from its last tag, so a stopped stream holds this one back once, not for good. */
+        return q->newest - o->newest > ls_interleave_bound(il);
+    }
+    /* The other stream has not begun (a camera's audio often starts after its video). */
+    return q->seen && q->newest - q->first > LS_INTERLEAVE_START_WAIT;
 }
 
 static int release(struct ls_interleave *il, bool all)
@@ -146,6 +152,8 @@ static void note(struct ls_interleave *il, int s, int64_t dts)
     int64_t step = dts - q->newest;
     if (q->seen && step > 0)
         q->step = step < MAX_STEP ? step : MAX_STEP;
+    if (!q->seen)
+        q->first = dts;
     if (!q->seen || dts > q->newest)
         q->newest = dts;
     q->seen = true;

@@ -6,9 +6,11 @@
  * and with B-frames its DTS lags its PTS by the reorder depth; audio comes
  * in bursts — but FLV readers and RTMP servers expect the tags of the whole
  * stream in non-decreasing timestamp order. This holds each tag until the
- * other stream has reached its timestamp, within a bound (counted in the
- * holding stream's own time, so a stream that goes silent holds nothing back
- * for long). Timestamps are never changed: a tag later than the bound goes
+ * other stream has reached its timestamp, within a bound counted in the
+ * holding stream's own time from the other stream's last tag (so a stream
+ * that stops holds the other back once, by the bound, then not at all; at a
+ * session's start a stream waits up to LS_INTERLEAVE_START_WAIT for the
+ * other to begin). Timestamps are never changed: a tag later than the bound goes
  * out with its own timestamp, below the previous tag's, and is counted —
  * a stream's own timeline matters more to a decoder than the order across
  * streams. Each stream's tags, headers included, stay in their order.
@@ -25,12 +27,15 @@
 
 /** Tags held per stream at most; past it the oldest goes out whatever the other stream does. */
 #define LS_INTERLEAVE_MAX 256
+/** How long (ms, in its own time) a stream waits at a session's start for the other to begin. */
+#define LS_INTERLEAVE_START_WAIT 1000
 
 struct ls_interleave_queue {
     struct ls_item *item[LS_INTERLEAVE_MAX];
     unsigned head, n;
     bool expected;     /**< the session has this stream */
     bool seen;         /**< a media tag of it came in this session */
+    int64_t first;     /**< timestamp of its first media tag this session */
     int64_t newest;    /**< timestamp of its last media tag in */
     int64_t step;      /**< its typical timestamp step (ms) */
 };

@@ -26,7 +26,7 @@ struct world {
     int64_t out_dts[MAXN];
     int nout, scanned, fail_at;
     int ids[2][MAXN], pushed[2], sent[2]; /* per stream: [0] video, [1] audio */
-    int64_t newest[2];
+    int64_t newest[2], first[2];
     bool seen[2], expected[2];
     int bad_hold;
 };
@@ -82,7 +82,11 @@ static void check_hold(void)
             /* nothing to wait for when the other is absent or already past it */
             bool other_passed = !w.expected[!s] || (w.seen[!s] && w.newest[!s] >= ts);
             bool both = w.sent[!s] < w.pushed[!s];
-            if ((w.newest[s] - ts > ls_interleave_bound(&w.il) || other_passed || both) && !w.bad_hold++)
+            /* waited too long: the other later than the bound after its last tag, or (not
+             * begun) this stream LS_INTERLEAVE_START_WAIT past its first tag */
+            bool over = w.seen[!s] ? w.newest[s] - w.newest[!s] > ls_interleave_bound(&w.il)
+                                   : w.newest[s] - w.first[s] > LS_INTERLEAVE_START_WAIT;
+            if ((over || other_passed || both) && !w.bad_hold++)
                 fprintf(stderr, "  held too long: stream %d ts %" PRId64 " (own newest %" PRId64
                         ", other %" PRId64 "%s)\n", s, ts, w.newest[s], w.newest[!s],
                         both ? ", both streams held" : "");
@@ -100,6 +104,8 @@ static int push_ret(enum ls_item_kind kind, int64_t ts)
     int s = stream(it);
     if (s >= 0) {
         w.ids[s][w.pushed[s]++] = id;
+        if (!w.seen[s])
+            w.first[s] = ts;
         if (!w.seen[s] || ts > w.newest[s])
             w.newest[s] = ts;
         w.seen[s] = true;
@@ -273,30 +279,34 @@ static void test_disabled(void)
 static void test_late(void)
 {
     begin(true, true, true);
-    /* Audio every 21 ms and no video: 0 and 21 go out once audio ran the bound past them. */
-    int64_t bound = ls_interleave_bound(&w.il), t = 0;
-    while (w.nout < 2 && t < 10000) {
-        push(LS_ITEM_AUDIO, t);
-        t += 21;
-    }
+    push(LS_ITEM_VIDEO, 0); /* held: audio has not begun */
+    CHECK_EQ_INT(w.nout, 0);
+    push(LS_ITEM_AUDIO, 0); /* video 0, audio 0 */
     CHECK_EQ_INT(w.nout, 2);
-    CHECK(t - 21 - 21 > bound && t - 42 - 21 <= bound);
-    push(LS_ITEM_VIDEO, 10); /* after 21 went out: late, sent as it is */
+    /* Audio runs on, video does not come: once audio is the bound past video's last tag,
+     * everything held goes out, and from then on audio waits no more. */
+    int64_t bound = ls_interleave_bound(&w.il), t = 21;
+    for (; t - 0 <= bound; t += 21)
+        push(LS_ITEM_AUDIO, t);
+    CHECK_EQ_INT(w.nout, 2);
+    push(LS_ITEM_AUDIO, t);
+    CHECK_EQ_INT(w.nout, 2 + (int)(t / 21));
+    push(LS_ITEM_AUDIO, t + 21); /* at once */
+    CHECK_EQ_INT(w.nout, 3 + (int)(t / 21));
+    push(LS_ITEM_VIDEO, 10); /* after audio went past it: late, sent as it is */
     CHECK_EQ_INT(w.il.late, 1);
-    CHECK_EQ_INT(w.nout, 3);
     CHECK_EQ_INT(w.out_dts[w.nout - 1], 10);
-    CHECK(ls_interleave_bound(&w.il) >= bound + (t - 21 - 10) - 40); /* it learnt */
-    push(LS_ITEM_VIDEO, 70); /* 42, 63, then 70, in order; 84 waits for video */
-    CHECK_EQ_INT(w.nout, 6);
-    CHECK_EQ_INT(w.out_dts[w.nout - 1], 70);
-    /* A header comes with its frame's timestamp: video will not go below it, so 84 and
-     * the header go out; 105 waits for video. */
-    push(LS_ITEM_VIDEO_SEQ, 100);
-    CHECK_EQ_INT(w.nout, 8);
-    CHECK(w.out[7]->kind == LS_ITEM_VIDEO_SEQ);
-    push(LS_ITEM_VIDEO, 100);
-    CHECK_EQ_INT(w.nout, 9);
-    CHECK_EQ_INT(w.out_dts[8], 100);
+    CHECK(ls_interleave_bound(&w.il) > bound); /* it learnt how late video came */
+    /* Back in step: a header waits in video's order, with its frame's timestamp. */
+    int64_t a = t + 42, v = t + 50;
+    push(LS_ITEM_AUDIO, a);         /* waits for video */
+    push(LS_ITEM_VIDEO_SEQ, v);     /* lets audio a go: video will not go below v */
+    CHECK_EQ_INT(w.out_dts[w.nout - 1], a);
+    push(LS_ITEM_VIDEO, v);         /* both wait for audio to reach v */
+    int n = w.nout;
+    push(LS_ITEM_AUDIO, v + 5);     /* the header, then the frame */
+    CHECK_EQ_INT(w.nout, n + 2);
+    CHECK(w.out[n]->kind == LS_ITEM_VIDEO_SEQ && w.out[n + 1]->kind == LS_ITEM_VIDEO);
     CHECK_EQ_INT(finish(), 1);
 }
 
@@ -316,13 +326,14 @@ static void test_emit_error(void)
 {
     begin(true, true, true);
     w.fail_at = 2;
-    int ret = 0, pushed = 0;
-    for (int64_t t = 5; ret == 0 && t < 10000; t += 21, pushed++)
-        ret = push_ret(LS_ITEM_AUDIO, t); /* the push that sends the 2nd tag gets the error */
-    CHECK_EQ_INT(ret, -EIO);
+    CHECK_EQ_INT(push_ret(LS_ITEM_VIDEO, 0), 0);    /* held: audio has not begun */
+    CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 0), -EIO); /* video 0 sent, audio 0 refused */
     CHECK_EQ_INT(w.nout, 2);
-    CHECK_EQ_INT(push_ret(LS_ITEM_VIDEO, 20000), 0); /* the rest of the audio goes out */
-    CHECK_EQ_INT(w.nout, pushed);
+    CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 21), 0);
+    CHECK_EQ_INT(push_ret(LS_ITEM_AUDIO, 42), 0);
+    CHECK_EQ_INT(w.nout, 2);
+    CHECK_EQ_INT(push_ret(LS_ITEM_VIDEO, 2000), 0); /* 21, 42, and video: audio stopped */
+    CHECK_EQ_INT(w.nout, 5);
     w.fail_at = 0;
     CHECK_EQ_INT(finish(), 0);
 }
