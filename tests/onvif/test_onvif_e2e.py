@@ -78,7 +78,7 @@ class EndToEnd(oc.TestCase):
         self.assertEqual(final["video_codec"], "h264")
         self.assertFalse(oc.percent_decoded_contains("\n".join(common.printed_strings(d)), CAM_PASSWORD),
                          "the relay printed the camera password")
-        code, res = common.flvcheck(path)
+        code, res = common.flvcheck(common.recording(path))  # the file the pattern made
         self.assertEqual(code, 0, res)
         self.assertTrue(res["ok"], res["errors"])
         v = res["video"]
