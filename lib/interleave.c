@@ -72,11 +72,26 @@ void ls_interleave_set_lag(struct ls_interleave *il, int64_t ms)
     il->lag_hint = ms < 0 ? 0 : ms > MAX_LAG ? MAX_LAG : ms;
 }
 
+/* How far the session has run: the longer of the two streams' runs since their first tag. */
+static int64_t session_run(const struct ls_interleave *il)
+{
+    int64_t run = 0;
+    for (int s = 0; s < 2; s++)
+        if (il->q[s].seen && il->q[s].newest - il->q[s].first > run)
+            run = il->q[s].newest - il->q[s].first;
+    return run;
+}
+
 int64_t ls_interleave_bound(const struct ls_interleave *il)
 {
     int64_t v = il->q[VIDEO].step, a = il->q[AUDIO].step, peak = il->lag_peak16 / 16;
     int64_t lag = il->lag_hint > peak ? il->lag_hint : peak;
-    return (v > a ? v : a) + lag + SLACK_MS;
+    int64_t bound = (v > a ? v : a) + lag + SLACK_MS;
+    /* A session's first seconds: the peak has learnt nothing yet, and an encoder with
+     * look-ahead (B-frames) on a loaded host sends its first frames latest of all. */
+    if (session_run(il) < LS_INTERLEAVE_WARMUP && bound < LS_INTERLEAVE_START_WAIT)
+        bound = LS_INTERLEAVE_START_WAIT;
+    return bound;
 }
 
 /* Send one tag as it is; the callee takes its own reference. */

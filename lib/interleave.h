@@ -10,7 +10,7 @@
  * holding stream's own time from the other stream's last tag (so a stream
  * that stops holds the other back once, by the bound, then not at all; at a
  * session's start a stream waits up to LS_INTERLEAVE_START_WAIT for the
- * other to begin). Timestamps are never changed: a tag later than the bound goes
+ * other to begin, and as long for a late tag until LS_INTERLEAVE_WARMUP). Timestamps are never changed: a tag later than the bound goes
  * out with its own timestamp, below the previous tag's, and is counted —
  * a stream's own timeline matters more to a decoder than the order across
  * streams. Each stream's tags, headers included, stay in their order.
@@ -29,6 +29,8 @@
 #define LS_INTERLEAVE_MAX 256
 /** How long (ms, in its own time) a stream waits at a session's start for the other to begin. */
 #define LS_INTERLEAVE_START_WAIT 1000
+/** For this long (ms) into a session the bound is at least LS_INTERLEAVE_START_WAIT, while it learns. */
+#define LS_INTERLEAVE_WARMUP 3000
 
 struct ls_interleave_queue {
     struct ls_item *item[LS_INTERLEAVE_MAX];
@@ -80,7 +82,8 @@ int ls_interleave_push(struct ls_interleave *il, struct ls_item *item);
 /**
  * How far (ms, in its own stream's time) a tag may wait for the other stream:
  * one frame of the slower stream, plus the larger of the video lag and the
- * lateness seen lately (decaying), plus 100 ms.
+ * lateness seen lately (decaying), plus 100 ms; at least
+ * LS_INTERLEAVE_START_WAIT in a session's first LS_INTERLEAVE_WARMUP.
  */
 int64_t ls_interleave_bound(const struct ls_interleave *il);
 

@@ -310,6 +310,32 @@ static void test_late(void)
     CHECK_EQ_INT(finish(), 1);
 }
 
+/* In a session's first seconds a late stream is waited for LS_INTERLEAVE_START_WAIT (the
+ * lateness peak has learnt nothing yet); after LS_INTERLEAVE_WARMUP, only the learnt bound. */
+static void test_warmup(void)
+{
+    begin(true, true, true);
+    push(LS_ITEM_VIDEO, 0);
+    push(LS_ITEM_AUDIO, 0);
+    CHECK_EQ_INT(ls_interleave_bound(&w.il), LS_INTERLEAVE_START_WAIT);
+    int64_t t = 21;
+    for (; t < 700; t += 21) /* audio runs 700 ms ahead of a video that trails it */
+        push(LS_ITEM_AUDIO, t);
+    push(LS_ITEM_VIDEO, 40);
+    CHECK_EQ_INT(w.il.late, 0);
+    /* Both flow, video 700 ms behind, past the warmup: the learnt peak covers it. */
+    int64_t v = 80;
+    for (; t < LS_INTERLEAVE_WARMUP + 2000; t += 21) {
+        push(LS_ITEM_AUDIO, t);
+        if (t - v > 700)
+            push(LS_ITEM_VIDEO, v += 40);
+    }
+    CHECK(ls_interleave_bound(&w.il) < LS_INTERLEAVE_START_WAIT);
+    CHECK(ls_interleave_bound(&w.il) > 700);
+    CHECK_EQ_INT(w.il.late, 0);
+    CHECK_EQ_INT(finish(), 0);
+}
+
 /* A stream that never comes: the other holds at most LS_INTERLEAVE_MAX tags (equal
  * timestamps never pass the bound in time), the oldest going out first. */
 static void test_full(void)
@@ -343,6 +369,7 @@ int main(void)
     test_patterns();
     test_disabled();
     test_late();
+    test_warmup();
     test_full();
     test_emit_error();
     return test_done("test_interleave");
