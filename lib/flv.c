@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "lib/amf0.h"
 #include "lib/flv.h"
 
 /* VIDEODATA FrameType values (annex E.4.3.1). */
@@ -41,12 +42,6 @@ enum {
 
 #define SI24_MIN (-8388608)
 #define SI24_MAX 8388607
-
-static void put_be16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
 
 static void put_be24(uint8_t *p, uint32_t v)
 {
@@ -187,87 +182,21 @@ size_t ls_flv_audio_prefix(uint8_t out[LS_FLV_AUDIO_PREFIX_MAX], enum ls_flv_aco
 
 /* --- onMetaData (AMF0) --------------------------------------------------- */
 
-enum {
-    AMF0_NUMBER = 0x00,
-    AMF0_BOOLEAN = 0x01,
-    AMF0_STRING = 0x02,
-    AMF0_ECMA_ARRAY = 0x08,
-    AMF0_OBJECT_END = 0x09,
-};
-
-/* A bounded writer: once a write would pass cap it stops writing and remembers. */
-struct amf_writer {
-    uint8_t *out;
-    size_t cap;
-    size_t pos;
-    bool overflow;
-};
-
-static uint8_t *amf_reserve(struct amf_writer *w, size_t n)
+static void prop_number(struct ls_amf0_writer *w, unsigned *count, const char *name, double v)
 {
-    if (w->overflow || n > w->cap - w->pos) {
-        w->overflow = true;
-        return NULL;
-    }
-    uint8_t *p = w->out + w->pos;
-    w->pos += n;
-    return p;
-}
-
-static void amf_bytes(struct amf_writer *w, const void *src, size_t n)
-{
-    uint8_t *p = amf_reserve(w, n);
-    if (p)
-        memcpy(p, src, n);
-}
-
-static void amf_u8(struct amf_writer *w, uint8_t v)
-{
-    amf_bytes(w, &v, 1);
-}
-
-/* A UTF-8 string without type marker: property names and string values. */
-static void amf_utf8(struct amf_writer *w, const char *s)
-{
-    size_t n = strlen(s);
-    uint8_t *p = amf_reserve(w, 2);
-    if (p)
-        put_be16(p, (uint32_t)n);
-    amf_bytes(w, s, n);
-}
-
-static void amf_number(struct amf_writer *w, double v)
-{
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof(bits)); /* AMF0 numbers are IEEE 754 doubles, big-endian */
-    uint8_t *p = amf_reserve(w, 9);
-    if (!p)
-        return;
-    p[0] = AMF0_NUMBER;
-    put_be32(p + 1, (uint32_t)(bits >> 32));
-    put_be32(p + 5, (uint32_t)bits);
-}
-
-static void prop_number(struct amf_writer *w, unsigned *count, const char *name, double v)
-{
-    amf_utf8(w, name);
-    amf_number(w, v);
+    ls_amf0_prop_number(w, name, v);
     (*count)++;
 }
 
-static void prop_bool(struct amf_writer *w, unsigned *count, const char *name, bool v)
+static void prop_bool(struct ls_amf0_writer *w, unsigned *count, const char *name, bool v)
 {
-    amf_utf8(w, name);
-    amf_u8(w, AMF0_BOOLEAN);
-    amf_u8(w, v ? 1 : 0);
+    ls_amf0_prop_bool(w, name, v);
     (*count)++;
 }
 
-static void prop_string(struct amf_writer *w, unsigned *count, const char *name, const char *v)
+static void prop_string(struct ls_amf0_writer *w, unsigned *count, const char *name, const char *v)
 {
-    amf_utf8(w, name);
-    amf_u8(w, AMF0_STRING);
-    amf_utf8(w, v);
+    ls_amf0_prop_string(w, name, v);
     (*count)++;
 }
 
@@ -297,7 +226,7 @@ static double audio_codec_id(enum ls_flv_acodec codec)
     return -1;
 }
 
-static void meta_video(struct amf_writer *w, unsigned *n, const struct ls_flv_meta *m)
+static void meta_video(struct ls_amf0_writer *w, unsigned *n, const struct ls_flv_meta *m)
 {
     if (m->width)
         prop_number(w, n, "width", m->width);
@@ -310,7 +239,7 @@ static void meta_video(struct amf_writer *w, unsigned *n, const struct ls_flv_me
         prop_number(w, n, "videodatarate", m->video_kbps);
 }
 
-static void meta_audio(struct amf_writer *w, unsigned *n, const struct ls_flv_meta *m)
+static void meta_audio(struct ls_amf0_writer *w, unsigned *n, const struct ls_flv_meta *m)
 {
     prop_number(w, n, "audiocodecid", audio_codec_id(m->acodec));
     if (m->audio_sample_rate)
@@ -328,12 +257,11 @@ int ls_flv_metadata_body(uint8_t *out, size_t cap, const struct ls_flv_meta *met
         (meta->has_audio && audio_codec_id(meta->acodec) < 0))
         return -EINVAL;
 
-    struct amf_writer w = { .out = out, .cap = cap };
-    amf_u8(&w, AMF0_STRING);
-    amf_utf8(&w, "onMetaData");
-    amf_u8(&w, AMF0_ECMA_ARRAY);
+    struct ls_amf0_writer w = { .out = out, .cap = cap };
+    ls_amf0_string(&w, "onMetaData");
+    ls_amf0_u8(&w, LS_AMF0_ECMA_ARRAY);
     size_t count_pos = w.pos;
-    amf_reserve(&w, 4); /* ECMA array length, patched below */
+    ls_amf0_reserve(&w, 4); /* ECMA array length, patched below */
 
     unsigned n = 0;
     /* Live: unknown, by convention 0. Always first, so a finished file can
@@ -346,8 +274,7 @@ int ls_flv_metadata_body(uint8_t *out, size_t cap, const struct ls_flv_meta *met
         meta_audio(&w, &n, meta);
     prop_string(&w, &n, "encoder", "liblightstream");
 
-    static const uint8_t object_end[3] = { 0, 0, AMF0_OBJECT_END };
-    amf_bytes(&w, object_end, sizeof(object_end));
+    ls_amf0_object_end(&w);
     if (w.overflow)
         return -ENOSPC;
     put_be32(out + count_pos, n);
@@ -356,7 +283,7 @@ int ls_flv_metadata_body(uint8_t *out, size_t cap, const struct ls_flv_meta *met
 
 /* The bytes ls_flv_metadata_body() puts before and around the totals. */
 static const uint8_t meta_head[] = {
-    AMF0_STRING, 0, 10, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a', AMF0_ECMA_ARRAY,
+    LS_AMF0_STRING, 0, 10, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a', LS_AMF0_ECMA_ARRAY,
 };
 static const uint8_t duration_key[] = {0, 8, 'd', 'u', 'r', 'a', 't', 'i', 'o', 'n'};
 static const uint8_t filesize_key[] = {0, 8, 'f', 'i', 'l', 'e', 's', 'i', 'z', 'e'};
@@ -369,8 +296,8 @@ bool ls_flv_metadata_has_totals(const uint8_t *body, size_t size)
     /* Head, 4-byte array count, "duration", number, "filesize", number. */
     return memcmp(body, meta_head, sizeof(meta_head)) == 0 &&
            memcmp(body + sizeof(meta_head) + 4, duration_key, sizeof(duration_key)) == 0 &&
-           body[at] == AMF0_NUMBER && memcmp(body + at + 9, filesize_key, sizeof(filesize_key)) == 0 &&
-           body[at + 9 + sizeof(filesize_key)] == AMF0_NUMBER;
+           body[at] == LS_AMF0_NUMBER && memcmp(body + at + 9, filesize_key, sizeof(filesize_key)) == 0 &&
+           body[at + 9 + sizeof(filesize_key)] == LS_AMF0_NUMBER;
 }
 
 static double finite_or_zero(double v)
@@ -381,8 +308,8 @@ static double finite_or_zero(double v)
 void ls_flv_metadata_totals(uint8_t out[LS_FLV_METADATA_TOTALS_SIZE], double duration_s,
                             double filesize)
 {
-    struct amf_writer w = { .out = out, .cap = LS_FLV_METADATA_TOTALS_SIZE };
-    amf_number(&w, finite_or_zero(duration_s));
-    amf_utf8(&w, "filesize");
-    amf_number(&w, finite_or_zero(filesize));
+    struct ls_amf0_writer w = { .out = out, .cap = LS_FLV_METADATA_TOTALS_SIZE };
+    ls_amf0_number(&w, finite_or_zero(duration_s));
+    ls_amf0_utf8(&w, "filesize");
+    ls_amf0_number(&w, finite_or_zero(filesize));
 }

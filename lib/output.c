@@ -32,7 +32,8 @@ static int classify(const char *target, ls_tag_fn fn, enum ls_output_kind *kind,
         *ops = &ls_sink_subscriber;
     } else if (has_prefix(target, "rtmp://") || has_prefix(target, "rtmps://")) {
         *kind = LS_OUTPUT_RTMP;
-        *ops = &ls_sink_rtmp;
+        /* rtmps:// needs TLS: FFmpeg's avio has it, our publisher does not. */
+        *ops = has_prefix(target, "rtmps://") ? &ls_sink_rtmps : &ls_sink_rtmp;
     } else if (has_prefix(target, "file:") || !strstr(target, "://")) {
         /* Every recording's name must be possible, and fit in the stats. */
         char name[sizeof(((struct ls_output_stats *)0)->file)];

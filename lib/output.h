@@ -50,7 +50,8 @@ struct ls_sink_ops {
     void (*close)(struct ls_output *o);
 };
 
-extern const struct ls_sink_ops ls_sink_rtmp;
+extern const struct ls_sink_ops ls_sink_rtmp;  /**< rtmp://: our publisher */
+extern const struct ls_sink_ops ls_sink_rtmps; /**< rtmps://: FFmpeg's rtmp protocol over TLS */
 extern const struct ls_sink_ops ls_sink_file;
 extern const struct ls_sink_ops ls_sink_subscriber;
 

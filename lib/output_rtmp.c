@@ -1,36 +1,29 @@
 /*
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * RTMP sink: our FLV bytes written into FFmpeg's rtmp:// protocol, which
- * skips the file header, sends each tag body as one RTMP message with the
- * tag's timestamp, and wraps script tags in @setDataFrame. So every codec
- * we can write in FLV (Enhanced RTMP HEVC included) goes out as RTMP.
+ * RTMP sink: our own publisher (rtmp_publish.h). Each FLV tag body goes out
+ * as one RTMP message with the tag's timestamp, in one writev; the FLV file
+ * header and the tag headers and trailers are FLV framing RTMP does not use.
  */
 #include <errno.h>
 
-#include <libavformat/avio.h>
-#include <libavutil/dict.h>
-
-#include "lib/error.h"
+#include "lib/flv.h"
 #include "lib/output.h"
+#include "lib/rtmp_publish.h"
 
-static int interrupt_cb(void *opaque)
+static int interrupted(void *opaque)
 {
     return ls_output_interrupted(opaque);
 }
 
 static int rtmp_open(struct ls_output *o)
 {
-    AVIOInterruptCB cb = {.callback = interrupt_cb, .opaque = o};
-    AVDictionary *opts = NULL;
-    AVIOContext *pb = NULL;
-    av_dict_set(&opts, "rtmp_live", "live", 0);
-    av_dict_set(&opts, "tcp_nodelay", "1", 0);
-    int err = avio_open2(&pb, o->target, AVIO_FLAG_WRITE, &cb, &opts);
-    av_dict_free(&opts);
+    struct ls_rtmp_pub_settings s = {.interrupted = interrupted, .opaque = o};
+    struct ls_rtmp_pub *pub = NULL;
+    int err = ls_rtmp_pub_open(&pub, o->target, &s);
     if (err < 0)
-        return ls_output_interrupted(o) ? -ETIMEDOUT : ls_error_from_av(err);
-    o->sink = pb;
+        return err;
+    o->sink = pub;
     return 0;
 }
 
@@ -38,25 +31,18 @@ static int rtmp_write(struct ls_output *o, const struct ls_piece *pieces, int n,
                       uint32_t ts_ms)
 {
     (void)flags;
-    (void)ts_ms;
-    AVIOContext *pb = o->sink;
-    for (int i = 0; i < n; i++)
-        avio_write(pb, pieces[i].data, (int)pieces[i].size);
-    /* Flush every tag: latency matters more than syscalls here. */
-    avio_flush(pb);
-    if (pb->error < 0)
-        return ls_output_interrupted(o) ? -ETIMEDOUT : ls_error_from_av(pb->error);
-    return 0;
+    if (n != 3 || pieces[0].size != LS_FLV_TAG_HEADER_SIZE)
+        return 0; /* the FLV file header: nothing to send */
+    uint8_t type = pieces[0].data[0] & 0x1f;
+    return ls_rtmp_pub_send(o->sink, type, ts_ms, pieces[1].data, pieces[1].size);
 }
 
 static void rtmp_close(struct ls_output *o)
 {
-    AVIOContext *pb = o->sink;
-    if (!pb)
-        return;
-    /* Closing sends deleteStream/FCUnpublish; bound it like any write. */
+    struct ls_rtmp_pub *pub = o->sink;
+    /* Closing sends FCUnpublish/deleteStream; bound it like any write. */
     ls_output_set_deadline(o, 300);
-    avio_closep(&pb);
+    ls_rtmp_pub_close(&pub);
     o->sink = NULL;
 }
 
