@@ -5,7 +5,7 @@
  * 50 ms followed by a look at the interrupt callback, so a stop or a deadline
  * is honoured within 50 ms whatever the server does. While waiting to write,
  * what the server sends is read too: a server blocked on sending to us (a
- * ping, a status) must never block us in turn.
+ * ping, a status) must never block us in turn. Writes never raise SIGPIPE.
  */
 #include <errno.h>
 #include <limits.h>
@@ -120,7 +120,10 @@ int ls_rtmp_io_pump(struct ls_rtmp_pub *p, bool wait)
 int ls_rtmp_io_writev(struct ls_rtmp_pub *p, struct iovec *iov, int n)
 {
     while (n > 0) {
-        ssize_t w = writev(p->fd, iov, n > IOV_MAX ? IOV_MAX : n);
+        /* sendmsg() is writev() with flags: MSG_NOSIGNAL, or a server's reset kills the
+         * application with SIGPIPE. */
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)(n > IOV_MAX ? IOV_MAX : n)};
+        ssize_t w = sendmsg(p->fd, &mh, MSG_NOSIGNAL);
         if (w < 0) {
             if (errno == EINTR)
                 continue;

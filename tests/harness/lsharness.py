@@ -471,6 +471,29 @@ class BadCam(_Server):
         return len(re.findall(r"^CLOSE ", self.log(), re.M))
 
 
+class RtmpBad(_Server):
+    """rtmpbad.py: a misbehaving RTMP server (modes: reject badapp deny busy closemid stall
+    garbage, see rtmpbad.py) that logs every message it reads with its own chunk parser."""
+
+    def __init__(self, mode, port=0):
+        self.mode, self.port, self.proc = mode, port, None
+
+    def start(self):
+        argv = [SYS_PYTHON, os.path.join(HERE, "rtmpbad.py"), "--mode", self.mode, "--port", str(self.port)]
+        self.proc = Proc(argv, name="rtmpbad", ready=r"^READY (\d+)", ready_timeout=15)
+        self.proc.start()
+        self.port = int(self.proc.ready_match.group(1))
+        return self
+
+    def rtmp_url(self, name="test", app="live"):
+        return "rtmp://127.0.0.1:%d/%s/%s" % (self.port, app, name)
+
+    def messages(self):
+        """(type, csid, timestamp, size, first bytes hex) of every message read so far."""
+        return [(int(t), int(c), int(ts), int(n), hx) for t, c, ts, n, hx in
+                re.findall(r"^MSG (\d+) (\d+) (\d+) (\d+) (\S*)$", self.log(), re.M)]
+
+
 class Nginx(_Server):
     """Debian's nginx + libnginx-mod-rtmp on 127.0.0.1:<port>, application "live".
     extra_app: more nginx-rtmp directives for the application (e.g. "wait_key on;")."""
