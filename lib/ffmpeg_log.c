@@ -106,8 +106,8 @@ static void route_callback(void *avcl, int av_level, const char *fmt, va_list ap
     if (level <= av_level_from(route.level)) {
         char piece[LINE_CAP];
         int print_prefix = pending_len == 0;
-        av_log_format_line2(avcl, level, fmt, ap, piece, sizeof(piece), &print_prefix);
-        collect(piece, level_from_av(level));
+        if (av_log_format_line2(avcl, level, fmt, ap, piece, sizeof(piece), &print_prefix) >= 0)
+            collect(piece, level_from_av(level));
     }
     pthread_mutex_unlock(&route_lock);
 }
