@@ -100,6 +100,11 @@ int main(int argc, char **argv)
         usage();
     s.input_url = argv[optind];
 
+    /* FFmpeg's own lines (RTSP errors, packet loss) would go straight to
+     * stderr, passwords and all: route them, redacted, through the same
+     * logger. This is process-wide, so it belongs to the program, not to a relay. */
+    ls_ffmpeg_log_route(&s.logger);
+
     /* Whatever we print of a URL goes through the library's redactor, as
      * the library's own log lines and stats do: no password on the terminal. */
     char shown[1024];
@@ -108,6 +113,7 @@ int main(int argc, char **argv)
     int err = ls_relay_create(&relay, &s);
     if (err < 0) {
         fprintf(stderr, "cannot create relay for %s: %s\n", shown, ls_strerror(err));
+        ls_ffmpeg_log_unroute();
         return 1;
     }
     printf("relaying %s\n", shown);
@@ -117,6 +123,7 @@ int main(int argc, char **argv)
             ls_url_redact(argv[i], shown, sizeof(shown));
             fprintf(stderr, "cannot add output %s: %s\n", shown, ls_strerror(err));
             ls_relay_destroy(&relay);
+            ls_ffmpeg_log_unroute();
             return 1;
         }
     }
@@ -128,5 +135,6 @@ int main(int argc, char **argv)
         print_stats(relay);
     }
     ls_relay_destroy(&relay); /* stops within a second, whatever the camera does */
+    ls_ffmpeg_log_unroute();
     return err < 0 ? 1 : 0;
 }

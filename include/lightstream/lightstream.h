@@ -12,6 +12,7 @@
 
 #include "lightstream/common.h"
 #include "lightstream/events.h"
+#include "lightstream/ffmpeg_log.h"
 #include "lightstream/redact.h"
 #include "lightstream/relay.h"
 #include "lightstream/version.h"

@@ -111,19 +111,20 @@ enum ls_onvif_encoding {
 
 /** GetDeviceInformation. Strings are "" when the device leaves them out. */
 struct ls_onvif_info {
-    char manufacturer[LS_ONVIF_STR_MAX];
-    char model[LS_ONVIF_STR_MAX];
-    char firmware[LS_ONVIF_STR_MAX];
-    char serial[LS_ONVIF_STR_MAX];
-    char hardware_id[LS_ONVIF_STR_MAX];
+    char manufacturer[LS_ONVIF_STR_MAX]; /**< Manufacturer, e.g. "HIKVISION" */
+    char model[LS_ONVIF_STR_MAX];        /**< Model */
+    char firmware[LS_ONVIF_STR_MAX];     /**< FirmwareVersion */
+    char serial[LS_ONVIF_STR_MAX];       /**< SerialNumber */
+    char hardware_id[LS_ONVIF_STR_MAX];  /**< HardwareId */
 };
 
 /** A media profile. Numbers are 0 when the device does not state them. */
 struct ls_onvif_profile {
-    char token[LS_ONVIF_STR_MAX];
-    char name[LS_ONVIF_STR_MAX];
-    enum ls_onvif_encoding encoding;
-    unsigned width, height;
+    char token[LS_ONVIF_STR_MAX];    /**< the profile's token, what the calls below take */
+    char name[LS_ONVIF_STR_MAX];     /**< the profile's name, for people */
+    enum ls_onvif_encoding encoding; /**< the video encoder's codec */
+    unsigned width;                  /**< the video encoder's width in pixels */
+    unsigned height;                 /**< the video encoder's height in pixels */
     double fps;            /**< the encoder's frame rate limit */
     unsigned bitrate_kbps; /**< the encoder's bitrate limit */
     bool ptz;              /**< the profile has a PTZ configuration */
@@ -131,13 +132,15 @@ struct ls_onvif_profile {
 
 /** A PTZ vector in the device's generic spaces (usually -1..1, zoom 0..1). */
 struct ls_onvif_ptz_vector {
-    double pan, tilt, zoom;
+    double pan;  /**< pan: negative left, positive right */
+    double tilt; /**< tilt: negative down, positive up */
+    double zoom; /**< zoom: negative out (wide), positive in (tele) */
 };
 
 /** A PTZ preset. */
 struct ls_onvif_preset {
-    char token[LS_ONVIF_STR_MAX];
-    char name[LS_ONVIF_STR_MAX];
+    char token[LS_ONVIF_STR_MAX]; /**< the preset's token, what ls_onvif_ptz_goto_preset() takes */
+    char name[LS_ONVIF_STR_MAX];  /**< the preset's name, for people */
 };
 
 /** PTZ GetStatus. */
@@ -148,8 +151,8 @@ struct ls_onvif_ptz_status {
 
 /** A PTZ node (GetNodes): what the head supports. */
 struct ls_onvif_ptz_node {
-    char token[LS_ONVIF_STR_MAX];
-    char name[LS_ONVIF_STR_MAX];
+    char token[LS_ONVIF_STR_MAX]; /**< the node's token */
+    char name[LS_ONVIF_STR_MAX];  /**< the node's name, for people */
     bool absolute;        /**< an absolute position space is listed */
     bool relative;        /**< a relative translation space is listed */
     bool continuous;      /**< a continuous velocity space is listed */
@@ -173,8 +176,8 @@ struct ls_onvif_discover_settings {
 struct ls_onvif_discovered {
     char endpoint[256];  /**< endpoint reference, e.g. "urn:uuid:..." */
     char xaddrs[1024];   /**< device service addresses */
-    char scopes[2048];
-    char types[256];
+    char scopes[2048];   /**< scope URIs, e.g. "onvif://www.onvif.org/name/..." */
+    char types[256];     /**< device types, e.g. "dn:NetworkVideoTransmitter" */
     char name[LS_ONVIF_STR_MAX];     /**< from the onvif://www.onvif.org/name/ scope, decoded */
     char hardware[LS_ONVIF_STR_MAX]; /**< from the onvif://www.onvif.org/hardware/ scope, decoded */
 };
@@ -247,7 +250,9 @@ LS_API int ls_onvif_get_info(struct ls_onvif *dev, struct ls_onvif_info *info);
  * ls_onvif_services(), and stream and snapshot URIs come from Media). There
  * is no fallback after -EACCES, -ETIMEDOUT or a network error.
  *
+ * @param dev   the device.
  * @param out   where to write up to @p cap profiles (may be NULL if @p cap is 0).
+ * @param cap   how many @p out holds.
  * @param count receives the number of profiles the device has (may exceed @p cap).
  * @return 0 or a negative error. Thread-safety: one thread per handle.
  */
@@ -260,6 +265,7 @@ LS_API int ls_onvif_get_profiles(struct ls_onvif *dev, struct ls_onvif_profile *
  * surrounding whitespace, with the host rewritten and credentials inserted
  * as the settings say.
  *
+ * @param dev   the device.
  * @param token profile token; NULL: the first profile (one more request).
  * @param uri   receives the NUL-terminated URI.
  * @param cap   size of @p uri; LS_ONVIF_URI_MAX always suffices.
@@ -289,7 +295,9 @@ LS_API size_t ls_onvif_mask_uri(const char *uri, char *out, size_t cap);
  * and zoom) — always, because some devices ignore the move's Timeout. If the
  * device has no Stop, a zero-velocity ContinuousMove stops it.
  *
+ * @param dev   the device.
  * @param token profile token; NULL: the first profile.
+ * @param velocity pan, tilt and zoom speeds in the generic space (-1..1).
  * @param duration_ms 1..600000.
  * @return 0 or a negative error (the move's, or else the stop's).
  * Thread-safety: one thread per handle; blocks for @p duration_ms.
@@ -339,7 +347,9 @@ LS_API void ls_onvif_default_discover_settings(struct ls_onvif_discover_settings
  * settings' address and collect the ProbeMatches that answer it until the
  * timeout. Answers to other probes, and duplicates, are dropped.
  *
+ * @param s     the settings (see ls_onvif_default_discover_settings()).
  * @param out   where to write up to @p cap devices.
+ * @param cap   how many @p out holds.
  * @param count receives the number of devices found (may exceed @p cap).
  * @return 0 (also when nobody answered), -EINVAL, -ENOMEM, or -EIO (socket error).
  * Thread-safety: safe (each call has its own socket and gSOAP context).

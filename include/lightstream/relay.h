@@ -305,6 +305,7 @@ LS_API void ls_relay_destroy(struct ls_relay **r);
  * written as it is: a FIFO without a reader fails the open (-ENXIO) and is
  * retried like any output.
  *
+ * @param r the relay
  * @param target `rtmp://…` or `rtmps://…` URL (stream key in the path), or a
  *        path to a `.flv` file (`file:` prefix allowed), see above
  * @param s settings, or NULL for the defaults; copied
@@ -323,7 +324,9 @@ LS_API int ls_relay_add_output(struct ls_relay *r, const char *target,
  * Add an in-process subscriber receiving the FLV stream through @p fn on its
  * own thread (see ls_tag_fn).
  *
- * @param fn the callback; @p cookie is passed to it
+ * @param r the relay
+ * @param fn the callback
+ * @param cookie passed to @p fn
  * @param s settings, or NULL for the defaults (RTMP fields are ignored)
  * @param[out] id the subscriber's id (may be NULL)
  * @return 0, -EINVAL, -ENOMEM, -EAGAIN, -EDEADLK (called from one of this relay's callbacks)
@@ -356,7 +359,9 @@ LS_API int ls_relay_get_stats(struct ls_relay *r, struct ls_relay_stats *out);
 /**
  * Read the statistics of the relay's outputs, in the order they were added.
  *
+ * @param r the relay
  * @param out array of @p max entries
+ * @param max how many entries @p out holds
  * @param[out] count number of outputs (may exceed @p max: only @p max are written)
  * @return 0 or -EINVAL
  *

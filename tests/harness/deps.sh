@@ -9,7 +9,8 @@
 #   --tests       (default) all of that plus the integration-test servers and tools: ffmpeg,
 #                 gst-rtsp-server via python3-gi, nginx + libnginx-mod-rtmp, node-media-server 4.x
 #                 and playwright-core (npm ci into tests/harness/node_modules), Debian's chromium
-#                 (the browser test), wrk (the API benchmark), iproute2, util-linux, procps, curl
+#                 (the browser test), wrk (the API benchmark), doxygen (the public-header docs test),
+#                 groff-base + man-db (the man page test), iproute2, util-linux, procps, curl
 #
 # Idempotent: checks with dpkg-query first; runs `apt-get update` once, and only when something
 # is missing. Runs as root, or through sudo. Installing nginx must not leave the distribution's
@@ -22,7 +23,7 @@ mode=tests
 case "${1:-}" in
     "" | --tests) mode=tests ;;
     --build-only) mode=build ;;
-    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "deps.sh: unknown option '$1' (use --build-only or --tests)" >&2; exit 2 ;;
 esac
 
@@ -49,6 +50,7 @@ test_pkgs=(ffmpeg python3 python3-gi
            gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
            gstreamer1.0-plugins-ugly
            chromium wrk
+           doxygen groff-base man-db
            iproute2 util-linux procps curl ca-certificates)
 
 installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
