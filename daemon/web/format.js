@@ -36,8 +36,8 @@
     return names[c] || String(c);
   }
 
-  function fmtSeconds(s) {
-    return typeof s === 'number' && isFinite(s) ? s.toFixed(1) + ' s' : '–';
+  function fmtSeconds(s, digits) {
+    return typeof s === 'number' && isFinite(s) ? s.toFixed(digits ?? 1) + ' s' : '–';
   }
 
   function fmtUptime(s) {
@@ -48,6 +48,39 @@
     return Math.floor(s / 86400) + ' days';
   }
 
+  /* The library's last_error is "<redacted url>: <ls_strerror text>"; an operator
+   * wants to know what to check, not the errno's name. */
+  const REASONS = [
+    ['authentication failed', 'The camera refused the user name or password'],
+    ['connection refused', 'Nothing answers at the camera\'s address and port'],
+    ['timed out', 'The camera does not answer (switched off, unplugged or wrong address?)'],
+    ['host unreachable', 'The camera\'s address cannot be reached from this server'],
+    ['network unreachable', 'This server has no route to the camera\'s network'],
+    ['not found', 'The camera has no stream at that path (check the URL\'s path)'],
+    ['stream ended', 'The camera stopped sending video'],
+    ['connection reset by peer', 'The camera dropped the connection'],
+    ['connection closed', 'The camera closed the connection'],
+    ['invalid data from peer', 'The camera sent data that cannot be read'],
+    ['not supported', 'The camera sends a codec this server cannot relay'],
+    ['unsupported URL scheme', 'The address must start with rtsp:// or rtsps://'],
+    ['protocol error', 'The camera does not speak RTSP as expected'],
+  ];
+
+  /* The reason a relay is not streaming, in plain words; '' while it streams. */
+  function fmtReason(r) {
+    const st = (r && r.stats) || {};
+    const state = r && r.state;
+    if (state === 'streaming' || state === 'idle') return '';
+    const raw = String(st.last_error || '');
+    const tail = raw.slice(raw.lastIndexOf(': ') + 2) || raw;
+    const hit = REASONS.find(([k]) => tail === k);
+    if (hit) return hit[1];
+    if (state === 'connecting') return raw ? 'Connecting again (last time: ' + tail + ')' : 'Connecting to the camera…';
+    if (state === 'stopped') return 'Stopped';
+    if (state === 'failed') return raw ? 'Failed: ' + tail : 'Failed';
+    return raw ? tail : '';
+  }
+
   window.lightstreamd = window.lightstreamd || {};
-  window.lightstreamd.format = { fmtBitrate, fmtFps, fmtVideo, fmtAudio, fmtSeconds, fmtUptime };
+  window.lightstreamd.format = { fmtBitrate, fmtFps, fmtVideo, fmtAudio, fmtSeconds, fmtUptime, fmtReason };
 })();

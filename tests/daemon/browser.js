@@ -1,41 +1,48 @@
 #!/usr/bin/env node
 /*
  * Drives Debian's chromium (headless, through playwright-core) through
- * lightstreamd's page like a person would: add a camera with the form, play
- * it, read the video element, delete it. Prints one JSON object (the
+ * lightstreamd's page like an NVR operator would. Prints one JSON object (the
  * measurements) on stdout; test_browser.py judges them. Exits 1 when a step
  * cannot be done at all (with the step and the page's console on stderr).
  *
  *   node browser.js --base http://127.0.0.1:PORT --source rtsp://... --id cam
- *                   --shot /path/shot.png [--hash '#token=..&vtoken=..']
- *                   [--api-token T] [--play-seconds 6] [--no-delete]
+ *                   --shot /path/shot.png [--shot-phone /path/shot390.png]
+ *                   [--bad-source rtsp://closed-port/x] [--hash '#token=..&vtoken=..']
+ *                   [--api-token T] [--play-seconds 6] [--edit] [--no-delete]
+ *                   [--onvif-port N --discover-port N --onvif-user U --onvif-password P]
+ *
+ * Steps: add the camera with the form (and the failing one through the API);
+ * the grid plays it (currentTime advances), with the page's bitrate sampled
+ * from the first second; the failing one shows its reason and no fps/bitrate;
+ * latency sampled in steady state; enlarge, snapshot (a PNG download); with
+ * --edit, change the relay and add/remove an output through the dialog; with
+ * --onvif-port, discover → read profiles → add → PTZ pad; screenshots at 1280
+ * and 390 px; delete with the page.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 'use strict';
 
 const path = require('path');
+const steps = require('./browser_steps.js');
 
-const HARD_LIMIT_MS = 150000;   // the whole run; the Python side has its own timeout too
+const HARD_LIMIT_MS = 170000;   // the whole run; the Python side has its own timeout too
 
 function parseArgs(argv) {
-  const a = { hash: '', apiToken: '', playSeconds: 6, del: true };
+  const a = { hash: '', apiToken: '', playSeconds: 6, del: true, edit: false };
+  const names = { '--base': 'base', '--source': 'source', '--id': 'id', '--shot': 'shot',
+                  '--shot-phone': 'shotPhone', '--bad-source': 'badSource', '--hash': 'hash',
+                  '--api-token': 'apiToken', '--play-seconds': 'playSeconds', '--onvif-port': 'onvifPort',
+                  '--discover-port': 'discoverPort', '--onvif-user': 'onvifUser',
+                  '--onvif-password': 'onvifPassword' };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i];
-    const v = () => {
-      if (i + 1 >= argv.length) throw new Error(k + ' needs a value');
-      return argv[++i];
-    };
-    if (k === '--base') a.base = v();
-    else if (k === '--source') a.source = v();
-    else if (k === '--id') a.id = v();
-    else if (k === '--shot') a.shot = v();
-    else if (k === '--hash') a.hash = v();
-    else if (k === '--api-token') a.apiToken = v();
-    else if (k === '--play-seconds') a.playSeconds = Number(v());
-    else if (k === '--no-delete') a.del = false;
-    else throw new Error('unknown argument ' + k);
+    if (k === '--no-delete') a.del = false;
+    else if (k === '--edit') a.edit = true;
+    else if (names[k] && i + 1 < argv.length) a[names[k]] = argv[++i];
+    else throw new Error('unknown argument or missing value: ' + k);
   }
+  a.playSeconds = Number(a.playSeconds);
   for (const k of ['base', 'source', 'id', 'shot']) {
     if (!a[k]) throw new Error('--' + k + ' is required');
   }
@@ -51,29 +58,20 @@ function loadPlaywright() {
   }
 }
 
-/* The API as the test sees it, independent of the page (Node's own fetch). */
-async function apiList(args) {
-  const headers = args.apiToken ? { Authorization: 'Bearer ' + args.apiToken } : {};
-  const res = await fetch(args.base + '/api/v1/relays', { headers });
-  const body = await res.json();
-  return (body.relays || []).map((r) => ({ id: r.id, source: r.source, state: r.state }));
-}
-
-async function videoState(page) {
-  return page.evaluate(() => {
-    const v = document.getElementById('video');
-    const q = v.getVideoPlaybackQuality();
-    return {
-      currentTime: v.currentTime,
-      paused: v.paused,
-      readyState: v.readyState,
-      width: v.videoWidth,
-      height: v.videoHeight,
-      totalVideoFrames: q.totalVideoFrames,
-      droppedVideoFrames: q.droppedVideoFrames,
-      error: v.error ? v.error.code + ' ' + v.error.message : null,
-    };
+function watch(page, out) {
+  page.on('console', (m) => {
+    out.console.push(m.type() + ': ' + m.text());
+    if (m.type() === 'error') out.consoleErrors.push(m.text());
   });
+  page.on('pageerror', (e) => out.pageErrors.push(String(e)));
+  page.on('requestfailed', (r) => {
+    /* the stream's fetch is aborted on purpose when playback stops */
+    if (!r.url().includes('/live/')) out.failedRequests.push(r.url() + ' ' + (r.failure() || {}).errorText);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) out.httpErrors.push(r.status() + ' ' + r.url());
+  });
+  page.on('dialog', (d) => { out.dialogs.push(d.message()); d.accept(); });
 }
 
 async function run(args, out, log) {
@@ -90,105 +88,25 @@ async function run(args, out, log) {
   });
   try {
     out.browserVersion = browser.version();
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
     page.setDefaultTimeout(20000);
-    page.on('console', (m) => out.console.push(m.type() + ': ' + m.text()));
-    page.on('pageerror', (e) => out.pageErrors.push(String(e)));
-    page.on('requestfailed', (r) => {
-      /* the stream's fetch is aborted on purpose when playback stops */
-      if (!r.url().includes('/live/')) out.failedRequests.push(r.url() + ' ' + (r.failure() || {}).errorText);
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) out.httpErrors.push(r.status() + ' ' + r.url());
-    });
-    page.on('dialog', (d) => { out.dialogs.push(d.message()); d.accept(); });
+    watch(page, out);
+    const s = steps(page, args, out, step);
 
-    step('open the page');
-    const resp = await page.goto(args.base + '/' + args.hash, { waitUntil: 'load' });
-    out.pageStatus = resp.status();
-    out.mse = await page.evaluate(() => ({
-      h264: MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E"'),
-      h264High: MediaSource.isTypeSupported('video/mp4; codecs="avc1.64001F"'),
-      aac: MediaSource.isTypeSupported('audio/mp4; codecs="mp4a.40.2"'),
-      hevc: MediaSource.isTypeSupported('video/mp4; codecs="hvc1.1.6.L93.B0"'),
-      mpegtsLoaded: typeof mpegts !== 'undefined',
-      mseLivePlayback: typeof mpegts !== 'undefined' && mpegts.getFeatureList().mseLivePlayback,
-    }));
-
-    step('add the camera with the form');
-    await page.getByLabel('Camera URL').fill(args.source);
-    await page.getByLabel(/^Id/).fill(args.id);
-    await page.getByLabel('Transport').selectOption('tcp');
-    await page.getByRole('button', { name: 'Add camera' }).click();
-    const row = page.locator('#relay-rows tr[data-id="' + args.id + '"]');
-    await row.waitFor({ state: 'visible' });
-    out.formClearedAfterAdd = (await page.getByLabel('Camera URL').inputValue()) === '';
-
-    step('wait for the relay to stream');
-    await page.waitForFunction((id) => {
-      const td = document.querySelector('#relay-rows tr[data-id="' + id + '"] [data-k="state"]');
-      return td && td.textContent.startsWith('streaming');
-    }, args.id, { timeout: 30000 });
-    await page.waitForFunction((id) => {
-      const td = document.querySelector('#relay-rows tr[data-id="' + id + '"] [data-k="video"]');
-      return td && td.textContent !== '–';
-    }, args.id, { timeout: 15000 });
-    out.row = {};
-    for (const k of ['id', 'source', 'state', 'video', 'fps', 'bitrate', 'viewers']) {
-      out.row[k] = await row.locator('[data-k="' + k + '"]').textContent();
-    }
-    out.pageHtmlHasSource = (await page.content()).includes(args.source);
-
-    step('keyboard focus survives the list refresh');
-    const playButton = page.getByRole('button', { name: 'Play ' + args.id, exact: true });
-    await playButton.focus();
-    await page.waitForTimeout(2500);   // longer than the page's 2 s refresh
-    out.focusAfterRefresh = await page.evaluate(() =>
-      document.activeElement && document.activeElement.getAttribute('aria-label'));
-
-    step('play it');
-    await playButton.click();
-    await page.locator('#player').waitFor({ state: 'visible' });
-    const t0 = Date.now();
-    try {
-      await page.waitForFunction(() => document.getElementById('video').currentTime > 0, null,
-                                 { timeout: 20000 });
-    } catch (e) {
-      out.startError = 'currentTime stayed 0 for 20 s';
-    }
-    out.firstFrameMs = Date.now() - t0;
-    out.samples = [await videoState(page)];
-    for (let i = 0; i < args.playSeconds; i++) {
-      await page.waitForTimeout(1000);
-      out.samples.push(await videoState(page));
-    }
-    out.playerStats = await page.evaluate(() => {
-      const o = {};
-      for (const dd of document.querySelectorAll('#player-stats dd, #relay-stats dd')) {
-        o[dd.closest('dl').id + '.' + dd.dataset.k] = dd.textContent;
-      }
-      return o;
-    });
-    out.viewersRow = await row.locator('[data-k="viewers"]').textContent();
-    out.alert = await page.evaluate(() => {
-      const a = document.getElementById('alert');
-      return a.hidden ? null : a.textContent.trim();
-    });
-    out.pageHtmlHasSourceWhilePlaying = (await page.content()).includes(args.source);
-
-    step('screenshot');
-    await page.screenshot({ path: args.shot, fullPage: true });
-    out.screenshot = args.shot;
-
-    if (args.del) {
-      out.apiBeforeDelete = await apiList(args);
-      step('delete with the page');
-      await page.getByRole('button', { name: 'Delete ' + args.id, exact: true }).click();
-      await row.waitFor({ state: 'detached', timeout: 15000 });
-      out.rowGone = true;
-      out.playerHiddenAfterDelete = await page.locator('#player').isHidden();
-      out.apiAfterDelete = await apiList(args);
-    }
+    await s.open();
+    await s.add();
+    if (args.badSource) await s.addBad();
+    await s.firstSeconds();
+    await s.grid();
+    if (args.badSource) await s.failing();
+    await s.latency();
+    await s.enlarge();
+    await s.snapshot();
+    if (args.edit) await s.edit();
+    if (args.onvifPort) await s.onvif();
+    await s.screenshots();
+    if (args.del) await s.del();
     step('done');
   } finally {
     await browser.close();
@@ -196,7 +114,8 @@ async function run(args, out, log) {
 }
 
 async function main() {
-  const out = { step: 'start', console: [], pageErrors: [], failedRequests: [], httpErrors: [], dialogs: [] };
+  const out = { step: 'start', console: [], consoleErrors: [], pageErrors: [], failedRequests: [],
+                httpErrors: [], dialogs: [] };
   const log = (s) => process.stderr.write('browser.js: ' + s + '\n');
   const limit = setTimeout(() => {
     out.error = 'timed out after ' + HARD_LIMIT_MS + ' ms in step "' + out.step + '"';
