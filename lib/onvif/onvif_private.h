@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "lightstream/onvif.h"
-#include "lib/log.h"
+#include "lib/util/log.h"
 #include "lib/onvif/auth.h"
 #include "lib/onvif/soap_gen.h"
 

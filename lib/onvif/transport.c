@@ -22,7 +22,7 @@
 #include "lib/onvif/replay.h"
 #include "lib/onvif/transport.h"
 #include "lib/onvif/uri.h"
-#include "lib/url.h"
+#include "lib/util/url.h"
 
 #define WSSE_DIGEST_TYPE                                                                    \
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0"  \

@@ -11,7 +11,7 @@
 #include "lightstream/onvif.h"
 #include "lib/onvif/text.h"
 #include "lib/onvif/uri.h"
-#include "lib/url.h"
+#include "lib/util/url.h"
 
 /* Offsets of the parts of an absolute URI. */
 struct parts {

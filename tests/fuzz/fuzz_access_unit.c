@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/access_unit.h"
+#include "lib/codec/access_unit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,11 +11,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "lib/avcc.h"
-#include "lib/bitstream.h"
-#include "lib/h264.h"
-#include "lib/h265.h"
-#include "lib/hvcc.h"
+#include "lib/codec/avcc.h"
+#include "lib/util/bitstream.h"
+#include "lib/codec/h264.h"
+#include "lib/codec/h265.h"
+#include "lib/codec/hvcc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

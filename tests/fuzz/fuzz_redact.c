@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/url.h"
+#include "lib/util/url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

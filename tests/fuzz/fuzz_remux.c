@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/remux.h"
+#include "lib/stream/remux.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

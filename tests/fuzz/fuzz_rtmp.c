@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/rtmp_publish_private.h"
+#include "lib/output/rtmp_publish_private.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

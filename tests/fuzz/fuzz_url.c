@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/timestamp.h"
-#include "lib/url.h"
+#include "lib/stream/timestamp.h"
+#include "lib/util/url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

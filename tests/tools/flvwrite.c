@@ -19,7 +19,7 @@
 
 #include <libavformat/avformat.h>
 
-#include "lib/flv.h"
+#include "lib/flv/flv.h"
 
 enum fault { FAULT_NONE, FAULT_NO_SEQ, FAULT_MID_GOP, FAULT_PREV_SIZE, FAULT_KEY_FLAG };
 

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lib/access_unit.h"
+#include "lib/codec/access_unit.h"
 #include "tests/unit/test.h"
 
 #define NONE INT64_MIN

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "lib/bitstream.h"
+#include "lib/util/bitstream.h"
 #include "tests/unit/codec/nal_writer.h"
 #include "tests/unit/test.h"
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/h264.h"
+#include "lib/codec/h264.h"
 #include "tests/unit/codec/nal_writer.h"
 #include "tests/unit/test.h"
 

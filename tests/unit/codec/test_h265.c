@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/h265.h"
+#include "lib/codec/h265.h"
 #include "tests/unit/codec/h265_writer.h"
 #include "tests/unit/test.h"
 

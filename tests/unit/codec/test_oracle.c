@@ -25,11 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/avcc.h"
-#include "lib/bitstream.h"
-#include "lib/h264.h"
-#include "lib/h265.h"
-#include "lib/hvcc.h"
+#include "lib/codec/avcc.h"
+#include "lib/util/bitstream.h"
+#include "lib/codec/h264.h"
+#include "lib/codec/h265.h"
+#include "lib/codec/hvcc.h"
 #include "tests/unit/test.h"
 
 #define MAX_SETS 16

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/avcc.h"
-#include "lib/hvcc.h"
+#include "lib/codec/avcc.h"
+#include "lib/codec/hvcc.h"
 #include "tests/unit/codec/h265_writer.h"
 #include "tests/unit/test.h"
 

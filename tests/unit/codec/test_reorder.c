@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lib/reorder.h"
+#include "lib/codec/reorder.h"
 #include "tests/unit/test.h"
 
 #define NF 120           /* frames per run */

@@ -11,8 +11,8 @@
 
 #include <lightstream/lightstream.h>
 
-#include "lib/error.h"
-#include "lib/meter.h"
+#include "lib/util/error.h"
+#include "lib/util/meter.h"
 #include "tests/unit/test.h"
 
 #include <libavutil/error.h>

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "lib/interleave.h"
+#include "lib/stream/interleave.h"
 #include "tests/unit/test.h"
 
 #define MAXN 2048

@@ -6,8 +6,8 @@
  */
 #include <errno.h>
 
-#include "lib/gop_cache.h"
-#include "lib/output.h"
+#include "lib/stream/gop_cache.h"
+#include "lib/output/output.h"
 #include "tests/unit/test.h"
 
 static struct ls_item *item(enum ls_item_kind kind, bool key, int64_t dts, uint32_t size)

@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/flv.h"
-#include "lib/output.h"
-#include "lib/recording.h"
+#include "lib/flv/flv.h"
+#include "lib/output/output.h"
+#include "lib/output/recording.h"
 #include "tests/unit/test.h"
 
 #define T0 ((time_t)1796664901) /* 2026-12-07T17:35:01Z */

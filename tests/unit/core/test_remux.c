@@ -7,10 +7,10 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "lib/flv.h"
-#include "lib/h265.h"
-#include "lib/remux.h"
-#include "lib/timestamp.h"
+#include "lib/flv/flv.h"
+#include "lib/codec/h265.h"
+#include "lib/stream/remux.h"
+#include "lib/stream/timestamp.h"
 #include "tests/unit/test.h"
 
 static const uint8_t h264_sps[] = {0x67, 0x42, 0xc0, 0x0d, 0xda, 0x05, 0x07, 0xec, 0x04, 0x40, 0x00,

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "lib/flv.h"
+#include "lib/flv/flv.h"
 #include "tests/unit/test.h"
 
 #define SENTINEL 0xEE

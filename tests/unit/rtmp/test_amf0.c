@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "lib/amf0.h"
+#include "lib/flv/amf0.h"
 #include "tests/unit/test.h"
 
 static void test_writer_bytes(void)

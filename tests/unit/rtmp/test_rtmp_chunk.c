@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "lib/rtmp_chunk.h"
+#include "lib/output/rtmp_chunk.h"
 #include "tests/unit/test.h"
 
 static void test_header_bytes(void)

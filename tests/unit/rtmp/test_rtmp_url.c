@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 
-#include "lib/rtmp_publish.h"
+#include "lib/output/rtmp_publish.h"
 #include "tests/unit/test.h"
 
 static void ok(const char *url, const char *host, const char *port, const char *app,

@@ -5,7 +5,7 @@
  */
 #include <stdint.h>
 
-#include "lib/backoff.h"
+#include "lib/util/backoff.h"
 #include "tests/unit/test.h"
 
 static struct ls_reconnect_policy policy(uint32_t jitter, uint32_t attempts)

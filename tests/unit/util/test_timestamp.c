@@ -6,7 +6,7 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "lib/timestamp.h"
+#include "lib/stream/timestamp.h"
 #include "tests/unit/test.h"
 
 #define V LS_TS_VIDEO

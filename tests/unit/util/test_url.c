@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/url.h"
+#include "lib/util/url.h"
 #include "tests/unit/test.h"
 
 struct redact_case {

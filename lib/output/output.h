@@ -1,0 +1,138 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * An output: a bounded queue of items, a thread that writes them as FLV
+ * tags to a sink (RTMP, file or subscriber callback), and its own reconnect
+ * schedule. The relay thread only ever pushes into the queue (O(1), never
+ * blocking on the sink); a full queue makes the output skip to the next
+ * keyframe.
+ */
+#ifndef LS_LIB_OUTPUT_H
+#define LS_LIB_OUTPUT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "lightstream/relay.h"
+#include "lib/util/backoff.h"
+#include "lib/flv/tag.h"
+#include "lib/util/meter.h"
+
+struct ls_relay;
+struct ls_output;
+
+enum ls_output_kind {
+    LS_OUTPUT_RTMP,
+    LS_OUTPUT_FILE,
+    LS_OUTPUT_SUBSCRIBER,
+};
+
+/** A run of bytes; a tag is written as header, shared body and trailer without copying. */
+struct ls_piece {
+    const uint8_t *data;
+    size_t size;
+};
+
+/** A sink writes whole FLV units: the file header, then one tag per call. */
+struct ls_sink_ops {
+    /** Open within o->s.connect_timeout_ms (use ls_output_interrupted() for deadlines). */
+    int (*open)(struct ls_output *o);
+    /**
+     * Write one unit given as @p n pieces: the file header is one piece, a tag
+     * three (11-byte header, body, PreviousTagSize). @p flags are ls_tag_flags,
+     * @p ts_ms the tag's timestamp (0 for the file header). A negative return
+     * fails the connection.
+     */
+    int (*write)(struct ls_output *o, const struct ls_piece *pieces, int n, unsigned flags,
+                 uint32_t ts_ms);
+    /** Close; free sink state. */
+    void (*close)(struct ls_output *o);
+};
+
+extern const struct ls_sink_ops ls_sink_rtmp;  /**< rtmp://: our publisher */
+extern const struct ls_sink_ops ls_sink_rtmps; /**< rtmps://: FFmpeg's rtmp protocol over TLS */
+extern const struct ls_sink_ops ls_sink_file;
+extern const struct ls_sink_ops ls_sink_subscriber;
+
+struct ls_output {
+    int id;
+    enum ls_output_kind kind;
+    char *target;               /**< as given, credentials included: used only to open */
+    char target_redacted[512];
+    struct ls_output_settings s;
+    const struct ls_sink_ops *ops;
+    void *sink;
+    ls_tag_fn sub_fn;
+    void *sub_cookie;
+    struct ls_relay *relay;
+
+    pthread_t thread;
+    bool thread_running;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    atomic_bool quit;               /**< stop requested: flush what is queued, then close */
+    atomic_llong quit_deadline_us;  /**< after this, blocking I/O is interrupted */
+    int64_t deadline_us;            /**< per-operation deadline, output thread only */
+
+    /* Queue, under lock. */
+    struct ls_item **q;
+    size_t q_cap, q_head, q_len, q_bytes;
+    bool synced;    /**< the queue holds a decodable start; pushes are accepted */
+    bool skipping;  /**< overflowed: dropping media until the next keyframe */
+    bool has_video; /**< the stream being queued has video (keyframes to resume at) */
+
+    /* Output thread only. */
+    bool have_base;
+    int64_t base_ms;
+    uint8_t *scratch;     /**< subscribers only: a tag made contiguous for the callback */
+    size_t scratch_cap;
+    struct ls_backoff backoff;
+    bool ever_up;
+
+    /* Stats, under lock. */
+    struct ls_output_stats st;
+    int64_t up_since_ms;
+    struct ls_meter meter;
+    int64_t started_ms;
+    uint32_t lat_us[256];  /**< recent read-to-written latencies (ring) */
+    unsigned lat_n, lat_pos;
+};
+
+/**
+ * Make an output (no thread yet).
+ * @return 0, -EINVAL, -EPROTONOSUPPORT, -ENOMEM
+ */
+int ls_output_create(struct ls_output **out, struct ls_relay *relay, int id, const char *target,
+                     ls_tag_fn fn, void *cookie, const struct ls_output_settings *s);
+void ls_output_destroy(struct ls_output **o);
+
+/** Start the output's thread. @return 0 or a negative errno. */
+int ls_output_start(struct ls_output *o);
+/** Ask the thread to flush and stop (returns at once). */
+void ls_output_request_stop(struct ls_output *o);
+/** Wait for the thread to end (after ls_output_request_stop). */
+void ls_output_join(struct ls_output *o);
+
+/** Queue an item (relay thread, under the relay's fan-out lock). Never blocks on I/O. */
+void ls_output_push(struct ls_output *o, struct ls_item *item);
+
+/** Replace the queue with a decodable start (relay's fan-out lock held). */
+void ls_output_sync_begin(struct ls_output *o, bool has_video);
+void ls_output_sync_item(void *opaque, struct ls_item *item);
+
+/** For sinks: true when the current operation must give up (deadline or stop). */
+bool ls_output_interrupted(struct ls_output *o);
+/** For sinks: set the deadline of the next blocking operation. */
+void ls_output_set_deadline(struct ls_output *o, uint32_t ms);
+
+/** For the file sink: the name of the file now written, for stats ("" when none). */
+void ls_output_set_file(struct ls_output *o, const char *path);
+
+/** Count a written item (output thread). */
+void ls_output_record_write(struct ls_output *o, const struct ls_item *item, size_t bytes);
+
+/** Copy this output's stats. */
+void ls_output_get_stats(struct ls_output *o, struct ls_output_stats *st);
+
+#endif

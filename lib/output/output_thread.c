@@ -1,0 +1,255 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The output thread: open the sink, start from the relay's GOP cache, write
+ * tags until an error, then back off and start over, until told to stop.
+ * Each output has its own timeline: its first media tag is at 0 ms.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/util/clock.h"
+#include "lib/flv/flv.h"
+#include "lib/output/output.h"
+#include "lib/relay/relay_private.h"
+
+static void set_state(struct ls_output *o, enum ls_state state, int err)
+{
+    pthread_mutex_lock(&o->lock);
+    o->st.state = state;
+    if (err < 0) {
+        o->st.last_error = err;
+        snprintf(o->st.last_error_message, sizeof(o->st.last_error_message), "%s: %s",
+                 o->target_redacted, ls_strerror(err));
+    }
+    if (state == LS_STATE_STREAMING)
+        o->up_since_ms = ls_now_ms();
+    pthread_mutex_unlock(&o->lock);
+}
+
+static bool quitting(struct ls_output *o)
+{
+    return atomic_load(&o->quit);
+}
+
+/** Wait until the relay can give this output a decodable start, and take it. */
+static int wait_sync(struct ls_output *o, bool *has_audio, bool *has_video)
+{
+    for (;;) {
+        if (quitting(o))
+            return -ECANCELED;
+        if (ls_relay_sync_output(o->relay, o, has_audio, has_video) == 0)
+            return 0;
+        pthread_mutex_lock(&o->lock);
+        if (!quitting(o))
+            ls_cond_wait_until(&o->cond, &o->lock, ls_now_ms() + 100);
+        pthread_mutex_unlock(&o->lock);
+    }
+}
+
+static unsigned tag_flags(const struct ls_item *item)
+{
+    switch (item->kind) {
+    case LS_ITEM_METADATA:
+        return LS_TAG_METADATA;
+    case LS_ITEM_VIDEO_SEQ:
+        return LS_TAG_VIDEO | LS_TAG_SEQUENCE_HEADER;
+    case LS_ITEM_AUDIO_SEQ:
+        return LS_TAG_AUDIO | LS_TAG_SEQUENCE_HEADER;
+    case LS_ITEM_VIDEO:
+        return LS_TAG_VIDEO | (item->keyframe ? LS_TAG_KEYFRAME : 0);
+    default:
+        return LS_TAG_AUDIO;
+    }
+}
+
+static int write_item(struct ls_output *o, const struct ls_item *item)
+{
+    if (!o->have_base && !ls_item_is_header(item)) {
+        o->base_ms = item->dts_ms;
+        o->have_base = true;
+    }
+    int64_t delta = o->have_base ? item->dts_ms - o->base_ms : 0;
+    uint32_t ts = (uint32_t)(delta < 0 ? 0 : delta);
+    uint8_t hdr[LS_FLV_TAG_HEADER_SIZE], trailer[LS_FLV_PREV_SIZE];
+    ls_flv_tag_header(hdr, item->tag_type, item->size, ts);
+    ls_flv_prev_size(trailer, item->size);
+    /* The body is shared by every output: it is written where it is, never copied here. */
+    const struct ls_piece pieces[3] = {
+        {hdr, sizeof(hdr)}, {item->body, item->size}, {trailer, sizeof(trailer)}};
+    ls_output_set_deadline(o, o->s.write_timeout_ms);
+    int err = o->ops->write(o, pieces, 3, tag_flags(item), ts);
+    if (err < 0)
+        return err;
+    ls_output_record_write(o, item, sizeof(hdr) + item->size + sizeof(trailer));
+    return 0;
+}
+
+/** Next queued item, or NULL when stopping with an empty queue (or past the flush deadline). */
+static struct ls_item *pop(struct ls_output *o)
+{
+    struct ls_item *item = NULL;
+    pthread_mutex_lock(&o->lock);
+    while (!o->q_len && !quitting(o))
+        ls_cond_wait_until(&o->cond, &o->lock, ls_now_ms() + 200);
+    if (o->q_len && !(quitting(o) && ls_output_interrupted(o))) {
+        item = o->q[o->q_head];
+        o->q_head = (o->q_head + 1) % o->q_cap;
+        o->q_len--;
+        o->q_bytes -= item->size;
+        o->st.queue_bytes = (uint32_t)o->q_bytes;
+    }
+    pthread_mutex_unlock(&o->lock);
+    return item;
+}
+
+static void went_up(struct ls_output *o)
+{
+    set_state(o, LS_STATE_STREAMING, 0);
+    pthread_mutex_lock(&o->lock);
+    if (o->ever_up)
+        o->st.reconnects++;
+    pthread_mutex_unlock(&o->lock);
+    o->ever_up = true;
+    ls_backoff_reset(&o->backoff);
+    if (o->kind == LS_OUTPUT_FILE) {
+        char file[sizeof(o->st.file)];
+        pthread_mutex_lock(&o->lock);
+        memcpy(file, o->st.file, sizeof(file));
+        pthread_mutex_unlock(&o->lock);
+        ls_log_info(ls_relay_log_ctx(o->relay), "output %d: recording to %s", o->id, file);
+    }
+    ls_relay_output_event(o->relay, o, LS_EVENT_OUTPUT_UP, 0);
+}
+
+/** Write from a fresh start until an error or a stop. */
+static int run(struct ls_output *o)
+{
+    bool has_audio, has_video;
+    int err = wait_sync(o, &has_audio, &has_video);
+    if (err < 0)
+        return err;
+    uint8_t hdr[LS_FLV_FILE_HEADER_SIZE];
+    ls_flv_file_header(hdr, has_audio, has_video);
+    ls_output_set_deadline(o, o->s.write_timeout_ms);
+    const struct ls_piece piece = {hdr, sizeof(hdr)};
+    err = o->ops->write(o, &piece, 1, LS_TAG_FILE_HEADER, 0);
+    if (err < 0)
+        return err;
+    o->have_base = false;
+    went_up(o);
+    struct ls_item *item;
+    while ((item = pop(o))) {
+        err = write_item(o, item);
+        ls_item_unref(&item);
+        if (err < 0)
+            return err;
+    }
+    return 0;
+}
+
+static void unsync(struct ls_output *o)
+{
+    pthread_mutex_lock(&o->lock);
+    o->synced = false;
+    while (o->q_len) {
+        ls_item_unref(&o->q[o->q_head]);
+        o->q_head = (o->q_head + 1) % o->q_cap;
+        o->q_len--;
+    }
+    o->q_bytes = 0;
+    o->st.queue_bytes = 0;
+    pthread_mutex_unlock(&o->lock);
+}
+
+/** After a failure: report, then sleep the backoff delay. @return false to give up. */
+static bool back_off(struct ls_output *o, int err)
+{
+    const struct ls_log_ctx *log = ls_relay_log_ctx(o->relay);
+    ls_log_warn(log, "output %d (%s) failed: %s", o->id, o->target_redacted, ls_strerror(err));
+    set_state(o, LS_STATE_BACKOFF, err);
+    ls_relay_output_event(o->relay, o, LS_EVENT_OUTPUT_DOWN, err);
+    int64_t delay = ls_backoff_next(&o->backoff, err == -EACCES);
+    if (delay < 0) {
+        set_state(o, LS_STATE_FAILED, err);
+        return false;
+    }
+    int64_t until = ls_now_ms() + delay;
+    pthread_mutex_lock(&o->lock);
+    while (!quitting(o) && ls_now_ms() < until)
+        ls_cond_wait_until(&o->cond, &o->lock, until);
+    pthread_mutex_unlock(&o->lock);
+    return !quitting(o);
+}
+
+static void *output_main(void *arg)
+{
+    struct ls_output *o = arg;
+    char name[16];
+    snprintf(name, sizeof(name), "ls-out-%d", o->id);
+    pthread_setname_np(pthread_self(), name); /* for top -H and debuggers */
+    o->ever_up = false;
+    for (;;) {
+        set_state(o, LS_STATE_CONNECTING, 0);
+        ls_output_set_deadline(o, o->s.connect_timeout_ms);
+        int err = o->ops->open(o);
+        if (err == 0) {
+            err = run(o);
+            o->ops->close(o);
+        }
+        unsync(o);
+        if (quitting(o))
+            break;
+        if (o->kind == LS_OUTPUT_SUBSCRIBER && err != -ENOMEM) {
+            /* The subscriber asked to be closed: it is not retried. */
+            set_state(o, LS_STATE_STOPPED, err);
+            ls_relay_output_event(o->relay, o, LS_EVENT_OUTPUT_DOWN, err);
+            return NULL;
+        }
+        if (!back_off(o, err))
+            break;
+    }
+    if (o->st.state != LS_STATE_FAILED)
+        set_state(o, LS_STATE_STOPPED, 0);
+    return NULL;
+}
+
+int ls_output_start(struct ls_output *o)
+{
+    atomic_store(&o->quit, false);
+    atomic_store(&o->quit_deadline_us, 0);
+    o->started_ms = ls_now_ms();
+    o->st.first_video_ms = 0;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    /* Output threads use little stack; keep their address space small. */
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    int err = pthread_create(&o->thread, &attr, output_main, o);
+    pthread_attr_destroy(&attr);
+    if (err)
+        return -err;
+    o->thread_running = true;
+    return 0;
+}
+
+void ls_output_request_stop(struct ls_output *o)
+{
+    if (!o->thread_running)
+        return;
+    /* Half a second to flush what is queued, so a stop stays within one second. */
+    atomic_store(&o->quit_deadline_us, ls_now_us() + 500 * 1000);
+    atomic_store(&o->quit, true);
+    pthread_mutex_lock(&o->lock);
+    pthread_cond_broadcast(&o->cond);
+    pthread_mutex_unlock(&o->lock);
+}
+
+void ls_output_join(struct ls_output *o)
+{
+    if (!o->thread_running)
+        return;
+    pthread_join(o->thread, NULL);
+    o->thread_running = false;
+}
