@@ -1,6 +1,7 @@
 /*
  * Unit tests of lightstreamd's pure parts: spec validation, JSON redaction,
- * the state file's parser, the config loader, the log's escaping, the
+ * the state file's parser, the config loader, SIGHUP's merge of a new
+ * config, the beyond-loopback decision, the log's escaping, the
  * request-head scanner and the address keys of the connection caps; and the
  * recordings directory's rule on a real (temporary) directory tree.
  *
@@ -261,6 +262,83 @@ static void test_config(void)
     unlink(path);
 }
 
+/* SIGHUP: live keys are copied and named (never their values), the others
+ * only named; a list that does not fit is cut with "...". */
+static void test_config_merge_live(void)
+{
+    struct lsd_config cur, next;
+    char changed[256], restart[256];
+    lsd_config_defaults(&cur);
+    next = cur;
+    CHECK_EQ_INT(lsd_config_merge_live(&cur, &next, changed, sizeof(changed), restart,
+                                       sizeof(restart)), 0);
+    CHECK_EQ_STR(changed, "");
+    CHECK_EQ_STR(restart, "");
+    snprintf(next.api_token, sizeof(next.api_token), "s3cret-new");
+    next.log_level = LS_LOG_DEBUG;
+    next.max_connections = 7;
+    next.require_token_beyond_loopback = true;
+    snprintf(next.listen, sizeof(next.listen), "0.0.0.0");
+    next.port = 9999;
+    snprintf(next.data_dir, sizeof(next.data_dir), "/elsewhere");
+    CHECK_EQ_INT(lsd_config_merge_live(&cur, &next, changed, sizeof(changed), restart,
+                                       sizeof(restart)), 4);
+    CHECK_EQ_STR(cur.api_token, "s3cret-new");
+    CHECK_EQ_INT(cur.log_level, LS_LOG_DEBUG);
+    CHECK_EQ_INT(cur.max_connections, 7);
+    CHECK(cur.require_token_beyond_loopback);
+    CHECK_EQ_STR(cur.listen, "127.0.0.1"); /* kept */
+    CHECK_EQ_INT(cur.port, 2233);
+    CHECK(strcmp(cur.data_dir, "/elsewhere") != 0);
+    CHECK_EQ_STR(changed, "log_level, api_token, require_token_beyond_loopback, max_connections");
+    CHECK_EQ_STR(restart, "listen, port, data_dir");
+    CHECK(strstr(changed, "s3cret") == NULL);
+    /* A token removed is a change too. */
+    next.api_token[0] = '\0';
+    CHECK_EQ_INT(lsd_config_merge_live(&cur, &next, changed, sizeof(changed), restart,
+                                       sizeof(restart)), 1);
+    CHECK_EQ_STR(cur.api_token, "");
+    /* A short buffer. */
+    next.log_level = LS_LOG_ERROR;
+    next.max_relays = 3;
+    next.viewer_stall_ms = 500;
+    char small[16];
+    CHECK_EQ_INT(lsd_config_merge_live(&cur, &next, small, sizeof(small), restart,
+                                       sizeof(restart)), 3);
+    CHECK(strlen(small) < sizeof(small));
+    CHECK(strstr(small, "...") != NULL);
+}
+
+/* The decision behind the warning and the startup error. */
+static void test_exposure(void)
+{
+    static const char *const loopback[] = {"127.0.0.1", "127.1.2.3", "::1", "localhost",
+                                           "::ffff:127.0.0.1"};
+    static const char *const beyond[] = {"0.0.0.0", "::", "192.168.1.10", "10.0.0.1",
+                                         "::ffff:10.0.0.1", "fe80::1", "cams.example.com",
+                                         "128.0.0.1", "localhost.example.com"};
+    for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++)
+        CHECK(lsd_listen_is_loopback(loopback[i]));
+    for (size_t i = 0; i < sizeof(beyond) / sizeof(beyond[0]); i++)
+        CHECK(!lsd_listen_is_loopback(beyond[i]));
+    struct lsd_config c;
+    lsd_config_defaults(&c);
+    CHECK_EQ_INT(lsd_config_exposure(&c), LSD_EXPOSURE_OK); /* the default: loopback */
+    c.require_token_beyond_loopback = true;
+    CHECK_EQ_INT(lsd_config_exposure(&c), LSD_EXPOSURE_OK);
+    c.require_token_beyond_loopback = false;
+    snprintf(c.listen, sizeof(c.listen), "0.0.0.0");
+    CHECK_EQ_INT(lsd_config_exposure(&c), LSD_EXPOSURE_OPEN);
+    c.require_token_beyond_loopback = true;
+    CHECK_EQ_INT(lsd_config_exposure(&c), LSD_EXPOSURE_REFUSED);
+    snprintf(c.viewer_token, sizeof(c.viewer_token), "v"); /* guards viewers, not the API */
+    CHECK_EQ_INT(lsd_config_exposure(&c), LSD_EXPOSURE_REFUSED);
+    snprintf(c.api_token, sizeof(c.api_token), "t");
+    CHECK_EQ_INT(lsd_config_exposure(&c), LSD_EXPOSURE_OK);
+    c.require_token_beyond_loopback = false;
+    CHECK_EQ_INT(lsd_config_exposure(&c), LSD_EXPOSURE_OK);
+}
+
 static void test_log_escape(void)
 {
     char out[256];
@@ -444,6 +522,8 @@ int main(void)
     test_state_parse();
     test_state_roundtrip();
     test_config();
+    test_config_merge_live();
+    test_exposure();
     test_log_escape();
     test_head_scan();
     test_peer_key();
