@@ -257,6 +257,7 @@ void lsd_server_destroy(struct lsd_server **ps)
     if (s->base)
         event_base_free(s->base);
     json_decref(s->compat);
+    free(s->replies);
     lsd_logf(s->log, LS_LOG_INFO, "stopped");
     lsd_log_destroy(&s->log);
     free(s);
