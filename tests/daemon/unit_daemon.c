@@ -1,7 +1,8 @@
 /*
  * Unit tests of lightstreamd's pure parts: spec validation, JSON redaction,
  * the state file's parser, the config loader, SIGHUP's merge of a new
- * config, the beyond-loopback decision, the log's escaping, the
+ * config, the beyond-loopback decision, /proc/self/stat and label escaping
+ * for /metrics, the log's escaping, the
  * request-head scanner and the address keys of the connection caps; and the
  * recordings directory's rule on a real (temporary) directory tree.
  *
@@ -22,6 +23,7 @@
 #include "daemon/config.h"
 #include "daemon/conn_util.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/recordings.h"
 #include "daemon/redact.h"
 #include "daemon/spec.h"
@@ -339,6 +341,38 @@ static void test_exposure(void)
     CHECK_EQ_INT(lsd_config_exposure(&c), LSD_EXPOSURE_OK);
 }
 
+/* /proc/self/stat as the kernel writes it, with a name that holds ") " and
+ * digits: the fields are read after the last ')'. */
+static void test_proc_stat(void)
+{
+    const char *stat = "4242 (light) 1 (x) S 1 4242 4242 0 -1 4194560 1500 0 0 0 "
+                       "250 150 0 0 20 0 9 0 123400 337801216 7344 18446744073709551615";
+    struct lsd_proc_stats p;
+    memset(&p, 0, sizeof(p));
+    CHECK_EQ_INT(lsd_proc_parse_stat(stat, 100, 4096, 1700000000, &p), 0);
+    CHECK(p.cpu_s > 3.999 && p.cpu_s < 4.001);            /* (250 + 150) / 100 */
+    CHECK(p.start_time_s > 1700001233.999 && p.start_time_s < 1700001234.001);
+    CHECK_EQ_INT(p.vsize_bytes, 337801216);
+    CHECK_EQ_INT(p.rss_bytes, 7344ull * 4096);
+    CHECK_EQ_INT(lsd_proc_parse_stat("4242 (light) S 1 2 3", 100, 4096, 0, &p), -EINVAL);
+    CHECK_EQ_INT(lsd_proc_parse_stat("no parenthesis", 100, 4096, 0, &p), -EINVAL);
+    CHECK_EQ_INT(lsd_proc_parse_stat(stat, 0, 4096, 0, &p), -EINVAL);
+    CHECK_EQ_INT(lsd_proc_read(&p), 0); /* this process */
+    CHECK(p.rss_bytes > 0 && p.open_fds >= 3 && p.max_fds >= p.open_fds);
+}
+
+static void test_prom_escape(void)
+{
+    char out[32];
+    CHECK_EQ_INT(lsd_prom_escape("5.1.9-0+deb12u1", out, sizeof(out)), 15);
+    CHECK_EQ_STR(out, "5.1.9-0+deb12u1");
+    lsd_prom_escape("a\\b\"c\nd", out, sizeof(out));
+    CHECK_EQ_STR(out, "a\\\\b\\\"c\\nd");
+    /* Cut whole: never half an escape. */
+    CHECK_EQ_INT(lsd_prom_escape("ab\"", out, 4), 2);
+    CHECK_EQ_STR(out, "ab");
+}
+
 static void test_log_escape(void)
 {
     char out[256];
@@ -524,6 +558,8 @@ int main(void)
     test_config();
     test_config_merge_live();
     test_exposure();
+    test_proc_stat();
+    test_prom_escape();
     test_log_escape();
     test_head_scan();
     test_peer_key();
