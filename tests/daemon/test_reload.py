@@ -36,12 +36,17 @@ def tearDownModule():
         CAM.stop()
 
 
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
 class Reload(ApiCase):
     def write_config(self, d, text=None, **changes):
         """Rewrites the file the daemon was started with (lsd.Daemon's config.json)."""
         path = os.path.join(d.dir, "config.json")
         if text is None:
-            cfg = json.load(open(path))
+            cfg = json.loads(read(path))
             cfg.update(changes)
             text = json.dumps(cfg)
         with open(path + ".tmp", "w") as f:
@@ -126,23 +131,24 @@ class Reload(ApiCase):
         big = {"source": "rtsp://127.0.0.1/x", "name": "n" * 3000}
         self.assertNotEqual(d.request("POST", "/api/v1/relays", big)[0], 413)
         d.request("GET", "/api/v1/relays/marker-before")
-        h.wait_until(lambda: "marker-before" in open(path).read(), 5, what="debug lines logged")
+        h.wait_until(lambda: "marker-before" in read(path), 5, what="debug lines logged")
         port = d.port
         self.write_config(d, log_level="info", max_body_bytes=1024, listen="127.0.0.2",
                           data_dir=os.path.join(d.dir, "elsewhere"))
-        n = open(path).read().count("config reloaded")
+        n = read(path).count("config reloaded")
         d.proc.signal(signal.SIGHUP)
-        h.wait_until(lambda: open(path).read().count("config reloaded") > n, 10,
+        h.wait_until(lambda: read(path).count("config reloaded") > n, 10,
                      what="the reload logged in the log file")
-        log = open(path).read()
+        log = read(path)
         self.assertIn("changed log_level, max_body_bytes", log)
-        self.assertRegex(log, r"warn .*SIGHUP: listen, data_dir changed in the config but needs "
-                              r"restart")
+        # recordings_dir's default is <data_dir>/recordings: it moves with data_dir.
+        self.assertRegex(log, r"warn .*SIGHUP: listen, data_dir, recordings_dir changed in the "
+                              r"config but needs restart")
         st, _, js = d.api("POST", "/api/v1/relays", big)
         self.assertEqual(st, 413, "the new max_body_bytes applies at once: %s" % js)
         d.request("GET", "/api/v1/relays/marker-after")
         time.sleep(0.5)
-        self.assertNotIn("marker-after", open(path).read(), "debug lines stop at level info")
+        self.assertNotIn("marker-after", read(path), "debug lines stop at level info")
         self.assertEqual(d.port, port)
         self.assertEqual(d.api("GET", "/healthz")[0], 200, "still on 127.0.0.1, same port")
         self.assertFalse(os.path.exists(os.path.join(d.dir, "elsewhere")),
