@@ -72,9 +72,9 @@ struct key {
 #define STR(f, live) K_STR, FIELD(f), 0, 0, live
 #define U32(f, lo, hi) K_U32, FIELD(f), lo, hi, true
 
-/* What the daemon reads where it uses it (per request, per connection, per
- * viewer) is live; what it set up once at start (the socket, directories,
- * the log file) is not. */
+/* What the daemon's loop reads where it uses it (per request, per connection,
+ * per viewer) is live; what it set up once at start (the socket, directories,
+ * the log file) or what other threads read is not. */
 static const struct key keys[] = {
     {"listen", STR(listen, false)},
     {"port", K_PORT, FIELD(port), 0, 65535, false},
@@ -95,7 +95,8 @@ static const struct key keys[] = {
     {"viewer_stall_ms", U32(viewer_stall_ms, 100, 3600000)},
     {"on_demand_idle_s", U32(on_demand_idle_s, 0, 86400)},
     {"beat_interval_s", U32(beat_interval_s, 1, 3600)},
-    {"gop_cache_max_bytes", U32(gop_cache_max_bytes, 65536, 256u << 20)},
+    /* Read by the subscriber threads too (hub.c's admit): fixed while they run. */
+    {"gop_cache_max_bytes", K_U32, FIELD(gop_cache_max_bytes), 65536, 256u << 20, false},
     {"header_timeout_s", U32(header_timeout_s, 1, 3600)},
     {"body_timeout_s", U32(body_timeout_s, 1, 3600)},
     {"max_connections", U32(max_connections, 1, 1000000)},

@@ -295,6 +295,13 @@ static void test_config_merge_live(void)
     CHECK_EQ_STR(changed, "log_level, api_token, require_token_beyond_loopback, max_connections");
     CHECK_EQ_STR(restart, "listen, port, data_dir");
     CHECK(strstr(changed, "s3cret") == NULL);
+    /* Read by other threads than the loop: never changed under them. */
+    next = cur;
+    next.gop_cache_max_bytes = 1u << 20;
+    CHECK_EQ_INT(lsd_config_merge_live(&cur, &next, changed, sizeof(changed), restart,
+                                       sizeof(restart)), 0);
+    CHECK_EQ_STR(restart, "gop_cache_max_bytes");
+    CHECK_EQ_INT(cur.gop_cache_max_bytes, 4u << 20);
     /* A token removed is a change too. */
     next.api_token[0] = '\0';
     CHECK_EQ_INT(lsd_config_merge_live(&cur, &next, changed, sizeof(changed), restart,
