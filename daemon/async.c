@@ -13,6 +13,7 @@
 #include <event2/http.h>
 
 #include "daemon/async.h"
+#include "daemon/http.h"
 #include "daemon/server.h"
 
 struct lsd_async {
@@ -44,6 +45,8 @@ static void finish(struct lsd_server *s, void *arg)
     if (j->req)
         evhttp_connection_set_closecb(j->conn, NULL, NULL);
     j->done(s, j->req, j->arg);
+    if (j->req)
+        lsd_http_count_reply(s, j->req); /* answered now, not when dispatched */
     pthread_mutex_lock(&j->pool->lock);
     if (--j->pool->running == 0)
         pthread_cond_broadcast(&j->pool->idle);

@@ -3,7 +3,9 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,44 +57,53 @@ int lsd_log_level_parse(const char *name, enum ls_log_level *out)
     return -EINVAL;
 }
 
-enum kind { K_STR, K_PORT, K_U32, K_LEVEL };
+enum kind { K_STR, K_PORT, K_U32, K_LEVEL, K_BOOL };
 
 struct key {
     const char *name;
     enum kind kind;
     size_t offset;
-    size_t size;     /* K_STR: buffer size */
+    size_t size;     /* the field's size (K_STR: its buffer) */
     uint32_t min, max;
+    bool live;       /* SIGHUP applies it; otherwise a change needs a restart */
 };
 
-#define STR(f) K_STR, offsetof(struct lsd_config, f), sizeof(((struct lsd_config *)0)->f), 0, 0
-#define U32(f, lo, hi) K_U32, offsetof(struct lsd_config, f), 0, lo, hi
+#define FIELD(f) offsetof(struct lsd_config, f), sizeof(((struct lsd_config *)0)->f)
+#define STR(f, live) K_STR, FIELD(f), 0, 0, live
+#define U32(f, lo, hi) K_U32, FIELD(f), lo, hi, true
 
+/* What the daemon's loop reads where it uses it (per request, per connection,
+ * per viewer) is live; what it set up once at start (the socket, directories,
+ * the log file) or what other threads read is not. */
 static const struct key keys[] = {
-    {"listen", STR(listen)},
-    {"port", K_PORT, offsetof(struct lsd_config, port), 0, 0, 65535},
-    {"data_dir", STR(data_dir)},
-    {"recordings_dir", STR(recordings_dir)},
-    {"web_dir", STR(web_dir)},
-    {"log_file", STR(log_file)},
-    {"log_level", K_LEVEL, offsetof(struct lsd_config, log_level), 0, 0, 0},
-    {"api_token", STR(api_token)},
-    {"viewer_token", STR(viewer_token)},
-    {"public_url", STR(public_url)},
-    {"cors_origin", STR(cors_origin)},
-    {"rtmp_push_base", STR(rtmp_push_base)},
+    {"listen", STR(listen, false)},
+    {"port", K_PORT, FIELD(port), 0, 65535, false},
+    {"data_dir", STR(data_dir, false)},
+    {"recordings_dir", STR(recordings_dir, false)},
+    {"web_dir", STR(web_dir, false)},
+    {"log_file", STR(log_file, false)},
+    {"log_level", K_LEVEL, FIELD(log_level), 0, 0, true},
+    {"api_token", STR(api_token, true)},
+    {"viewer_token", STR(viewer_token, true)},
+    {"require_token_beyond_loopback", K_BOOL, FIELD(require_token_beyond_loopback), 0, 0, true},
+    {"public_url", STR(public_url, true)},
+    {"cors_origin", STR(cors_origin, true)},
+    {"rtmp_push_base", STR(rtmp_push_base, true)},
     {"max_body_bytes", U32(max_body_bytes, 1024, 64u << 20)},
     {"max_relays", U32(max_relays, 1, 100000)},
     {"viewer_buffer_bytes", U32(viewer_buffer_bytes, 65536, 256u << 20)},
     {"viewer_stall_ms", U32(viewer_stall_ms, 100, 3600000)},
     {"on_demand_idle_s", U32(on_demand_idle_s, 0, 86400)},
     {"beat_interval_s", U32(beat_interval_s, 1, 3600)},
-    {"gop_cache_max_bytes", U32(gop_cache_max_bytes, 65536, 256u << 20)},
+    /* Read by the subscriber threads too (hub.c's admit): fixed while they run. */
+    {"gop_cache_max_bytes", K_U32, FIELD(gop_cache_max_bytes), 65536, 256u << 20, false},
     {"header_timeout_s", U32(header_timeout_s, 1, 3600)},
     {"body_timeout_s", U32(body_timeout_s, 1, 3600)},
     {"max_connections", U32(max_connections, 1, 1000000)},
     {"max_connections_per_address", U32(max_connections_per_address, 0, 1000000)},
 };
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static int set_key(struct lsd_config *c, const struct key *k, const json_t *v, char *err,
                    size_t err_size)
@@ -124,11 +135,17 @@ static int set_key(struct lsd_config *c, const struct key *k, const json_t *v, c
             lsd_log_level_parse(json_string_value(v), (enum ls_log_level *)(void *)base) < 0)
             goto bad;
         return 0;
+    case K_BOOL:
+        if (!json_is_boolean(v))
+            goto bad;
+        *(bool *)(void *)base = json_is_true(v);
+        return 0;
     }
 bad:
     snprintf(err, err_size, "config key '%s' has a bad value (%s)", k->name,
              k->kind == K_STR ? "a string, short enough" :
-             k->kind == K_LEVEL ? "error, warn, info or debug" : "an integer in range");
+             k->kind == K_LEVEL ? "error, warn, info or debug" :
+             k->kind == K_BOOL ? "true or false" : "an integer in range");
     return -EINVAL;
 }
 
@@ -151,7 +168,7 @@ int lsd_config_load(struct lsd_config *c, const char *path, char *err, size_t er
     json_t *v;
     json_object_foreach(root, name, v) {
         const struct key *k = NULL;
-        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        for (size_t i = 0; i < NKEYS; i++)
             if (strcmp(keys[i].name, name) == 0)
                 k = &keys[i];
         if (!k) {
@@ -166,4 +183,69 @@ int lsd_config_load(struct lsd_config *c, const char *path, char *err, size_t er
 out:
     json_decref(root);
     return ret;
+}
+
+static bool key_differs(const struct key *k, const struct lsd_config *a, const struct lsd_config *b)
+{
+    const char *x = (const char *)a + k->offset, *y = (const char *)b + k->offset;
+    if (k->kind == K_STR)
+        return strncmp(x, y, k->size) != 0;
+    return memcmp(x, y, k->size) != 0;
+}
+
+/* "a, b" lists of key names; a list that does not fit ends with "...". */
+static void list_add(char *list, size_t size, const char *name)
+{
+    size_t n = strlen(list);
+    if (size == 0 || n + 1 >= size)
+        return;
+    int w = snprintf(list + n, size - n, "%s%s", n ? ", " : "", name);
+    if (w < 0 || (size_t)w >= size - n)
+        snprintf(list + (size > 4 ? size - 4 : 0), size > 4 ? 4 : size, "...");
+}
+
+unsigned lsd_config_merge_live(struct lsd_config *cur, const struct lsd_config *next,
+                               char *changed, size_t changed_size, char *restart,
+                               size_t restart_size)
+{
+    unsigned n = 0;
+    if (changed_size)
+        changed[0] = '\0';
+    if (restart_size)
+        restart[0] = '\0';
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct key *k = &keys[i];
+        if (!key_differs(k, cur, next))
+            continue;
+        if (!k->live) {
+            list_add(restart, restart_size, k->name);
+            continue;
+        }
+        memcpy((char *)cur + k->offset, (const char *)next + k->offset, k->size);
+        list_add(changed, changed_size, k->name);
+        n++;
+    }
+    return n;
+}
+
+bool lsd_listen_is_loopback(const char *addr)
+{
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (strcmp(addr, "localhost") == 0)
+        return true;
+    if (inet_pton(AF_INET, addr, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, addr, &v6) != 1)
+        return false; /* a host name: it may resolve to anything */
+    if (IN6_IS_ADDR_LOOPBACK(&v6))
+        return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+}
+
+enum lsd_exposure lsd_config_exposure(const struct lsd_config *c)
+{
+    if (c->api_token[0] || lsd_listen_is_loopback(c->listen))
+        return LSD_EXPOSURE_OK;
+    return c->require_token_beyond_loopback ? LSD_EXPOSURE_REFUSED : LSD_EXPOSURE_OPEN;
 }

@@ -22,6 +22,8 @@ struct lsd_config {
     enum ls_log_level log_level; /**< (default info) */
     char api_token[128];        /**< "" = no auth on the API (default "") */
     char viewer_token[128];     /**< "" = viewers need no token (default "") */
+    bool require_token_beyond_loopback; /**< refuse to start (and to reload) without api_token
+                                     when listen is not a loopback address (default false) */
     char public_url[256];       /**< base of play URLs; "" = from the request's Host (default "") */
     char cors_origin[256];      /**< origin allowed to call the API from a browser page on
                                      another origin ("*" = any); "" = same origin only (default) */
@@ -59,6 +61,33 @@ int lsd_config_load(struct lsd_config *c, const char *path, char *err, size_t er
  *         -EINVAL with a message in @p err
  */
 int lsd_config_parse_args(struct lsd_config *c, int argc, char **argv, char *err, size_t err_size);
+
+/**
+ * SIGHUP: copy into @p cur the keys of @p next that can change while the
+ * daemon runs, and list the others that differ (they need a restart and are
+ * left as they are). Lists are key names only, never values (tokens), comma
+ * separated, "" when empty. Pure.
+ * @return the number of keys copied
+ */
+unsigned lsd_config_merge_live(struct lsd_config *cur, const struct lsd_config *next,
+                               char *changed, size_t changed_size, char *restart,
+                               size_t restart_size);
+
+/**
+ * Whether @p addr (a listen address) is loopback: 127.0.0.0/8, ::1,
+ * ::ffff:127.x.x.x or "localhost". Any other name or address, 0.0.0.0 and ::
+ * included, reaches beyond this machine. Pure.
+ */
+bool lsd_listen_is_loopback(const char *addr);
+
+enum lsd_exposure {
+    LSD_EXPOSURE_OK,      /**< loopback, or an API token guards the API */
+    LSD_EXPOSURE_OPEN,    /**< beyond loopback without api_token: warn loudly */
+    LSD_EXPOSURE_REFUSED, /**< the same with require_token_beyond_loopback: do not start */
+};
+
+/** What listening as @p c says means for the API's safety. Pure. */
+enum lsd_exposure lsd_config_exposure(const struct lsd_config *c);
 
 /** Parse a log level name ("error", "warn", "info", "debug"). @return 0 or -EINVAL */
 int lsd_log_level_parse(const char *name, enum ls_log_level *out);

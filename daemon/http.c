@@ -56,6 +56,21 @@ static unsigned method_bit(enum evhttp_cmd_type cmd)
     return 0;
 }
 
+const char *lsd_http_method_of_index(size_t i)
+{
+    return i < NMETHODS ? lsd_method_name(1u << i) : "other";
+}
+
+void lsd_http_count_reply(struct lsd_server *s, struct evhttp_request *req)
+{
+    int code = evhttp_request_get_response_code(req);
+    unsigned bit = method_bit(evhttp_request_get_command(req));
+    if (!s->replies || code < LSD_HTTP_CODE_MIN || code >= LSD_HTTP_CODE_MIN + LSD_HTTP_CODE_COUNT)
+        return;
+    size_t m = bit ? (size_t)__builtin_ctz(bit) : LSD_HTTP_METHOD_COUNT - 1;
+    s->replies->n[code - LSD_HTTP_CODE_MIN][m < NMETHODS ? m : LSD_HTTP_METHOD_COUNT - 1]++;
+}
+
 /* Players on other origins must read /live/ (that is what HTTP-FLV is for);
  * everything else is same-origin unless cors_origin says otherwise, so a web
  * page the user happens to open cannot drive a token-less API. */
@@ -359,14 +374,17 @@ static void log_request(struct lsd_server *s, struct evhttp_request *req, unsign
 static void dispatch(struct evhttp_request *req, void *arg)
 {
     struct lsd_server *s = arg;
-    if (lsd_conns_request(s->conns, req))
+    if (lsd_conns_request(s->conns, req)) {
+        lsd_http_count_reply(s, req);
         return; /* over a connection cap: answered 503 */
+    }
     s->requests++;
     unsigned bit = method_bit(evhttp_request_get_command(req));
     const char *raw = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
     char *path = evhttp_uridecode(raw ? raw : "/", 0, NULL);
     char store[1024];
     struct lsd_match m = {.path = path};
+    const struct lsd_route *handled = NULL;
     unsigned mask = 0;
     if (!host_ok(s, req)) {
         lsd_reply_error(req, 421, "host_not_allowed",
@@ -391,6 +409,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
                 lsd_reply_error(req, 415, "unsupported_media_type",
                                 "the body must be sent as Content-Type: application/json");
             } else {
+                handled = r;
                 log_request(s, req, bit, path);
                 if (s->config.cors_origin[0] && !is_live(req))
                     evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -410,11 +429,18 @@ static void dispatch(struct evhttp_request *req, void *arg)
                         bit ? lsd_method_name(bit) : "this method");
     }
 out:
+    /* The request is still valid: evhttp frees it once the reply is written,
+     * later in the loop (except where the handler counts it itself). */
+    if (!handled || !handled->counts_reply)
+        lsd_http_count_reply(s, req);
     free(path);
 }
 
 int lsd_http_init(struct lsd_server *s)
 {
+    s->replies = calloc(1, sizeof(*s->replies));
+    if (!s->replies)
+        return -ENOMEM;
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
                                             EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
                                             EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -56,6 +57,9 @@ struct lsd_route {
     lsd_handler_fn handler;
     bool changes_state;      /**< a GET that changes state (the push API's): refused
                                   from other sites' pages like POST, PUT, PATCH, DELETE */
+    bool counts_reply;       /**< the handler calls lsd_http_count_reply() itself: it may
+                                  free the request before returning (an HTTP-FLV viewer
+                                  dropped at once) */
 };
 
 /* The route tables, one per file (each ends with a zeroed entry). */
@@ -66,6 +70,24 @@ extern const struct lsd_route lsd_routes_web[];    /* routes_web.c: / and /web/.
 extern const struct lsd_route lsd_routes_openapi_compat[]; /* compat_openapi.c: /openapi/... */
 extern const struct lsd_route lsd_routes_push[];   /* compat_push.c: /REAL_STREAM ... */
 extern const struct lsd_route lsd_routes_onvif[];  /* onvif.c: /api/v1/onvif, PTZ, /openapi/onvif */
+
+/** HTTP replies by status code and method, for /metrics. */
+#define LSD_HTTP_CODE_MIN 100
+#define LSD_HTTP_CODE_COUNT 500            /**< 100 to 599 */
+#define LSD_HTTP_METHOD_COUNT 8            /**< the 7 methods above, then any other */
+struct lsd_http_counts {
+    uint64_t n[LSD_HTTP_CODE_COUNT][LSD_HTTP_METHOD_COUNT];
+};
+
+/**
+ * Count @p req's reply once its status is known (a handler replied, or
+ * started an HTTP-FLV stream); a request not answered yet (status 0) is not
+ * counted: whoever answers it later calls this again. Loop thread.
+ */
+void lsd_http_count_reply(struct lsd_server *s, struct evhttp_request *req);
+
+/** The method of a LSD_HTTP_METHOD_COUNT index ("GET"...; "other" for the last). */
+const char *lsd_http_method_of_index(size_t i);
 
 /** Install the dispatcher on s->http. */
 int lsd_http_init(struct lsd_server *s);

@@ -382,6 +382,7 @@ void lsd_hub_serve(struct lsd_hub *hub, struct evhttp_request *req)
     add_headers(req);
     if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
         evhttp_send_reply(req, 200, "OK", NULL);
+        lsd_http_count_reply(hub->server, req);
         return;
     }
     struct lsd_viewer *v = calloc(1, sizeof(*v));
@@ -394,12 +395,14 @@ void lsd_hub_serve(struct lsd_hub *hub, struct evhttp_request *req)
     if (!v || !evcon || !v->drain_cb) {
         free(v);
         lsd_reply_error(req, 503, "internal", "out of memory");
+        lsd_http_count_reply(hub->server, req);
         return;
     }
     v->hub = hub;
     v->req = req;
     v->evcon = evcon;
     evhttp_send_reply_start(req, 200, "OK");
+    lsd_http_count_reply(hub->server, req); /* now: a viewer dropped below frees req */
     /* evhttp chose: chunked for HTTP/1.1, the body until the close for 1.0. From here
      * the body is written on the connection directly (tags carry their framing). */
     const char *te = evhttp_find_header(evhttp_request_get_output_headers(req),

@@ -28,7 +28,7 @@ struct lsd_log {
     pthread_mutex_t lock; /* the file, and the watched passwords */
     FILE *file;           /* NULL: stderr */
     char path[512];
-    enum ls_log_level level;
+    int level;            /* enum ls_log_level, atomic: see lsd_log_level() */
     struct watched *watched;
 };
 
@@ -44,7 +44,7 @@ int lsd_log_create(struct lsd_log **out, const char *path, enum ls_log_level lev
     if (!log)
         return -ENOMEM;
     pthread_mutex_init(&log->lock, NULL);
-    log->level = level;
+    log->level = (int)level;
     snprintf(log->path, sizeof(log->path), "%s", path ? path : "");
     int ret = lsd_log_reopen(log);
     if (ret < 0) {
@@ -93,9 +93,16 @@ int lsd_log_reopen(struct lsd_log *log)
     return 0;
 }
 
+/* The level changes on SIGHUP while library threads log: an atomic int,
+ * so that a thread sees the old level or the new one. */
 enum ls_log_level lsd_log_level(const struct lsd_log *log)
 {
-    return log->level;
+    return (enum ls_log_level)__atomic_load_n(&log->level, __ATOMIC_RELAXED);
+}
+
+void lsd_log_set_level(struct lsd_log *log, enum ls_log_level level)
+{
+    __atomic_store_n(&log->level, (int)level, __ATOMIC_RELAXED);
 }
 
 static void write_line(struct lsd_log *log, enum ls_log_level level, const char *msg)
@@ -123,7 +130,7 @@ static void write_line(struct lsd_log *log, enum ls_log_level level, const char 
 
 void lsd_logf(struct lsd_log *log, enum ls_log_level level, const char *fmt, ...)
 {
-    if (!log || level > log->level)
+    if (!log || level > lsd_log_level(log))
         return;
     char msg[2048];
     va_list ap;
@@ -136,7 +143,7 @@ void lsd_logf(struct lsd_log *log, enum ls_log_level level, const char *fmt, ...
 void lsd_log_library(void *cookie, enum ls_log_level level, const char *message)
 {
     struct lsd_log *log = cookie;
-    if (log && level <= log->level)
+    if (log && level <= lsd_log_level(log))
         write_line(log, level, message);
 }
 
@@ -179,7 +186,7 @@ static void ffmpeg_callback(void *avcl, int level, const char *fmt, va_list ap)
 {
     struct lsd_log *log = ffmpeg_log;
     (void)avcl;
-    if (!log || level > AV_LOG_INFO || log->level < LS_LOG_DEBUG)
+    if (!log || level > AV_LOG_INFO || lsd_log_level(log) < LS_LOG_DEBUG)
         return;
     char msg[2048];
     vsnprintf(msg, sizeof(msg), fmt, ap);

@@ -47,7 +47,9 @@ size_t lsd_log_escape(const char *in, char *out, size_t size);
 int lsd_log_watch_url(struct lsd_log *log, const void *key, const char *url);
 /** Forget what lsd_log_watch_url() registered under @p key. Thread-safety: safe. */
 void lsd_log_unwatch(struct lsd_log *log, const void *key);
-/** The configured level. */
+/** The configured level. Thread-safety: safe. */
 enum ls_log_level lsd_log_level(const struct lsd_log *log);
+/** Change the level (SIGHUP). Thread-safety: safe. */
+void lsd_log_set_level(struct lsd_log *log, enum ls_log_level level);
 
 #endif

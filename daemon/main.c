@@ -24,8 +24,9 @@ int main(int argc, char **argv)
         return 2;
     }
     struct lsd_server *server = NULL;
-    if (lsd_server_create(&server, &config) < 0)
-        return EXIT_FAILURE;
+    ret = lsd_server_create(&server, &config, argc, argv);
+    if (ret < 0) /* 2: the config asks for a token it does not give */
+        return lsd_config_exposure(&config) == LSD_EXPOSURE_REFUSED ? 2 : EXIT_FAILURE;
     ret = lsd_server_run(server);
     lsd_server_destroy(&server);
     return ret < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -17,12 +17,13 @@ static void live_flv(struct lsd_server *s, struct evhttp_request *req, const str
     struct lsd_relay *r = lsd_relay_find(s, m->params[0]);
     if (!r) {
         lsd_reply_error(req, 404, "not_found", "no relay with this id");
+        lsd_http_count_reply(s, req);
         return;
     }
     lsd_hub_serve(r->hub, req);
 }
 
 const struct lsd_route lsd_routes_live[] = {
-    {LSD_GET | LSD_HEAD, "/live/*.flv", LSD_VIEWER, live_flv},
+    {LSD_GET | LSD_HEAD, "/live/*.flv", LSD_VIEWER, live_flv, false, true},
     {0, NULL, 0, NULL},
 };

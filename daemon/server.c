@@ -38,9 +38,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     struct lsd_server *s = arg;
     (void)what;
     if (sig == SIGHUP) {
-        int ret = lsd_log_reopen(s->log);
-        lsd_logf(s->log, ret < 0 ? LS_LOG_ERROR : LS_LOG_INFO, "SIGHUP: log reopened%s%s",
-                 ret < 0 ? ": " : "", ret < 0 ? strerror(-ret) : "");
+        lsd_server_reload(s);
         return;
     }
     lsd_logf(s->log, LS_LOG_INFO, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -184,12 +182,15 @@ static int start_parts(struct lsd_server *s)
     return lsd_relays_restore(s);
 }
 
-int lsd_server_create(struct lsd_server **out, const struct lsd_config *config)
+int lsd_server_create(struct lsd_server **out, const struct lsd_config *config, int argc,
+                      char **argv)
 {
     struct lsd_server *s = calloc(1, sizeof(*s));
     if (!s)
         return -ENOMEM;
     s->config = *config;
+    s->argc = argc;
+    s->argv = argv;
     s->started_at_ms = lsd_wall_ms();
     int ret = lsd_log_create(&s->log, config->log_file, config->log_level);
     if (ret < 0) {
@@ -198,12 +199,22 @@ int lsd_server_create(struct lsd_server **out, const struct lsd_config *config)
         return ret;
     }
     lsd_log_capture_ffmpeg(s->log);
-    if ((ret = start_parts(s)) < 0) {
-        lsd_server_destroy(&s);
-        return ret;
+    /* Before anything listens: an open API must not be reachable even briefly. */
+    if (lsd_config_exposure(config) == LSD_EXPOSURE_REFUSED) {
+        lsd_logf(s->log, LS_LOG_ERROR,
+                 "refusing to start: listen is %s, beyond loopback, and api_token is not set "
+                 "while require_token_beyond_loopback is true", config->listen);
+        ret = -EACCES;
+        goto fail;
     }
+    lsd_server_warn_exposure(s, config);
+    if ((ret = start_parts(s)) < 0)
+        goto fail;
     *out = s;
     return 0;
+fail:
+    lsd_server_destroy(&s);
+    return ret;
 }
 
 int lsd_server_run(struct lsd_server *s)
@@ -246,6 +257,7 @@ void lsd_server_destroy(struct lsd_server **ps)
     if (s->base)
         event_base_free(s->base);
     json_decref(s->compat);
+    free(s->replies);
     lsd_logf(s->log, LS_LOG_INFO, "stopped");
     lsd_log_destroy(&s->log);
     free(s);

@@ -33,6 +33,7 @@ struct lsd_log;
 struct lsd_async;
 struct lsd_conns;
 struct lsd_accept_guard;
+struct lsd_http_counts;
 
 /* ---- relays ------------------------------------------------------------ */
 
@@ -77,16 +78,29 @@ struct lsd_server {
     json_t *compat;                /**< state owned by the compat adapters, persisted as-is */
     int64_t started_at_ms;
     uint64_t requests;             /**< HTTP requests served */
+    struct lsd_http_counts *replies; /**< HTTP replies by code and method (/metrics) */
+    uint64_t reloads_ok, reloads_failed; /**< SIGHUP config reloads */
+    int argc;                      /**< the command line, read again on SIGHUP */
+    char **argv;
     unsigned generations;          /**< relay instances started, ever (their tags) */
     bool stopping;
     size_t trim_bytes;             /**< freed since the last trim, roughly (viewers that left) */
     bool loading;                  /**< restoring the state file: adds are not saved */
 };
 
-/* server.c */
-int lsd_server_create(struct lsd_server **out, const struct lsd_config *config);
+/* server.c. @p argc, @p argv: the command line @p config came from, kept (not copied) to be
+ * read again on SIGHUP. lsd_server_create fails (-EACCES, logged) before binding anything
+ * when lsd_config_exposure(config) is LSD_EXPOSURE_REFUSED. */
+int lsd_server_create(struct lsd_server **out, const struct lsd_config *config, int argc,
+                      char **argv);
 int lsd_server_run(struct lsd_server *s);           /* until SIGTERM/SIGINT */
 void lsd_server_destroy(struct lsd_server **s);
+
+/* reload.c */
+/** SIGHUP: reopen the log, reload the config, apply what can change live (logged). */
+void lsd_server_reload(struct lsd_server *s);
+/** Log the loud warning when @p c listens beyond loopback without api_token. */
+void lsd_server_warn_exposure(struct lsd_server *s, const struct lsd_config *c);
 
 /* ---- relay registry (relays.c) ---------------------------------------- */
 

@@ -175,7 +175,7 @@ def run_n(reader, port, pid, n, seconds, warmup):
         raise RuntimeError("reader failed: %r" % line)
     c0, t0 = cpu_seconds(pid), time.monotonic()
     rc0 = cpu_seconds(p.pid)
-    viewers = metric(port, "lightstream_relay_viewers")
+    viewers = metric(port, "lightstreamd_relay_viewers")
     time.sleep(seconds - 0.3)
     c1, t1, rss = cpu_seconds(pid), time.monotonic(), rss_kib(pid)
     rc1 = cpu_seconds(p.pid)
@@ -185,8 +185,8 @@ def run_n(reader, port, pid, n, seconds, warmup):
     return {"n": n, "cpu": (c1 - c0) / (t1 - t0), "rss_kib": rss, "viewers_seen": viewers,
             "reader_cpu": (rc1 - rc0) / (t1 - t0), "closed": res["closed"],
             "kbps_min": kbps[0], "kbps_median": statistics.median(kbps),
-            "skips": metric(port, "lightstream_relay_viewer_skips_total"),
-            "drops": metric(port, "lightstream_relay_viewer_drops_total")}
+            "skips": metric(port, "lightstreamd_relay_viewer_skips_total"),
+            "drops": metric(port, "lightstreamd_relay_viewer_drops_total")}
 
 
 def table(rows, idle_cpu, idle_rss, in_kbps):
@@ -260,7 +260,7 @@ def main():
             rows.append(r)
             log("  %.1f %% CPU, RSS %.1f MiB, min %.0f kbit/s, %d disconnected" % (
                 r["cpu"] * 100, r["rss_kib"] / 1024, r["kbps_min"], r["closed"]))
-            h.wait_until(lambda: metric(d.port, "lightstream_relay_viewers") == 0, 30,
+            h.wait_until(lambda: metric(d.port, "lightstreamd_relay_viewers") == 0, 30,
                          what="viewers gone")
         print(table(rows, idle_cpu, idle_rss, in_kbps))
         print("\nmachine: %s, %d CPUs; stream %s; window %g s after %g s warm-up" % (

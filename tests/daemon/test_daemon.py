@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""lightstreamd as a process: /healthz, /metrics (Prometheus text, parsed and checked for
-plausible, moving values), SIGTERM/SIGINT with relays and viewers (exit 0 within 3 s, viewers
+"""lightstreamd as a process: /healthz (/metrics: test_metrics.py, SIGHUP's reload:
+test_reload.py), SIGTERM/SIGINT with relays and viewers (exit 0 within 3 s, viewers
 closed), SIGHUP reopening the log file, and the command line and config file (--help,
 --version, unknown keys and flags, bad values, a busy port)."""
 import json
@@ -35,87 +35,6 @@ def tearDownModule():
         NGX.stop()
     if CAM:
         CAM.stop()
-
-
-# ------------------------------------------------------------------------------------------
-# Prometheus text format 0.0.4
-# ------------------------------------------------------------------------------------------
-_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)(\s+-?\d+)?$')
-_LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*(,|$)')
-
-
-class PromError(AssertionError):
-    pass
-
-
-def parse_labels(text):
-    labels, pos = {}, 0
-    while pos < len(text):
-        m = _LABEL.match(text, pos)
-        if not m:
-            raise PromError("bad labels {%s}" % text)
-        value = re.sub(r'\\(.)', lambda x: {"n": "\n"}.get(x.group(1), x.group(1)), m.group(2))
-        if m.group(1) in labels:
-            raise PromError("label %s twice in {%s}" % (m.group(1), text))
-        labels[m.group(1)] = value
-        pos = m.end()
-    return labels
-
-
-def parse_prometheus(text):
-    """{(name, frozenset of labels): value}, {family: type}. Raises PromError on anything the
-    format does not allow (a sample without TYPE, a TYPE after its samples, a duplicate...)."""
-    samples, types, seen_families = {}, {}, set()
-    for n, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        if line.startswith("#"):
-            parts = line.split(None, 3)
-            if len(parts) >= 3 and parts[1] == "TYPE":
-                fam = parts[2]
-                if fam in types:
-                    raise PromError("line %d: TYPE %s twice" % (n, fam))
-                if fam in seen_families:
-                    raise PromError("line %d: TYPE %s after its samples" % (n, fam))
-                if len(parts) < 4 or parts[3] not in ("counter", "gauge", "histogram", "summary", "untyped"):
-                    raise PromError("line %d: bad TYPE line %r" % (n, line))
-                types[fam] = parts[3]
-            continue
-        m = _SAMPLE.match(line)
-        if not m:
-            raise PromError("line %d: not a sample: %r" % (n, line))
-        name = m.group(1)
-        labels = parse_labels(m.group(3) or "")
-        try:
-            value = float(m.group(4))
-        except ValueError:
-            raise PromError("line %d: bad value %r" % (n, m.group(4)))
-        fam = name if name in types else re.sub(r"_(total|bucket|sum|count|created)$", "", name)
-        if fam not in types and name not in types:
-            raise PromError("line %d: %s has no TYPE line" % (n, name))
-        seen_families.add(fam)
-        key = (name, frozenset(labels.items()))
-        if key in samples:
-            raise PromError("line %d: sample %s%s twice" % (n, name, labels))
-        samples[key] = value
-    return samples, types
-
-
-def pick(samples, name, **labels):
-    """The samples of `name` whose labels include `labels`: [(labels dict, value)]."""
-    out = []
-    for (n, ls), v in samples.items():
-        d = dict(ls)
-        if n == name and all(d.get(k) == str(x) for k, x in labels.items()):
-            out.append((d, v))
-    return out
-
-
-def one(samples, name, **labels):
-    got = pick(samples, name, **labels)
-    if len(got) != 1:
-        raise AssertionError("%s%s: %d samples: %s" % (name, labels, len(got), got))
-    return got[0][1]
 
 
 class Viewer:
@@ -191,101 +110,6 @@ class Health(ApiCase):
         self.assertGreaterEqual(d.api("GET", "/healthz")[2]["uptime_s"], 1)
         v.close()
         h.wait_until(lambda: d.api("GET", "/healthz")[2]["viewers"] == 0, 10, what="healthz viewers 0")
-
-
-class Metrics(ApiCase):
-    REQUIRED = ("lightstream_relays", "lightstream_viewers", "lightstream_http_requests_total",
-                "lightstream_uptime_seconds", "lightstream_relay_up", "lightstream_relay_state",
-                "lightstream_relay_bytes_in_total", "lightstream_relay_bitrate_kbps", "lightstream_relay_fps",
-                "lightstream_relay_reconnects_total", "lightstream_relay_viewers",
-                "lightstream_relay_viewer_bytes_total", "lightstream_relay_ts_repairs_total",
-                "lightstream_output_bytes_total")
-
-    def scrape(self, d):
-        st, hd, raw = d.request("GET", "/metrics")
-        self.assertEqual(st, 200)
-        ctype = hd.get("content-type", "")
-        self.assertTrue(ctype.startswith("text/plain"), ctype)
-        self.assertIn("version=0.0.4", ctype)
-        text = raw.decode("utf-8")
-        self.assertTrue(text.endswith("\n"), "the exposition ends with a newline")
-        return parse_prometheus(text)
-
-    def test_metrics(self):
-        d = self.start_daemon()
-        self.daemon = d
-        st, _, r = d.api("POST", "/api/v1/relays", {"id": "m1", "source": CAM.url("/h264_aac"),
-                                                     "outputs": [NGX.rtmp_url("m1")]})
-        self.assertEqual(st, 201, r)
-        oid = r["outputs"][0]["id"]
-        st, _, r = d.api("POST", "/api/v1/relays", {"id": "m2", "source": CAM.url("/h264"), "on_demand": True})
-        self.assertEqual(st, 201, r)
-        wait_relay(d, "m1", lambda x: x["state"] == "streaming" and output_of(x, oid)["state"] == "streaming"
-                   and x["stats"]["fps"] >= 20, what="m1 and its output streaming at full rate")
-        v = Viewer(d.port, "/live/m1.flv")
-        self.addCleanup(v.close)
-        h.wait_until(lambda: v.bytes > 10000, 10, what="the viewer gets data")
-
-        s1, types = self.scrape(d)
-        names = {n for n, _ in s1}
-        for name in self.REQUIRED:
-            self.assertIn(name, names, "metric %s missing" % name)
-        for fam, kind in types.items():
-            if fam.endswith("_total"):
-                self.assertEqual(kind, "counter", fam)
-        self.assertEqual(one(s1, "lightstream_relays"), 2)
-        self.assertEqual(one(s1, "lightstream_viewers"), 1)
-        self.assertEqual(one(s1, "lightstream_relay_up", relay="m1"), 1)
-        self.assertEqual(one(s1, "lightstream_relay_up", relay="m2"), 0)
-        states = dict((ls["state"], v) for ls, v in pick(s1, "lightstream_relay_state", relay="m1"))
-        self.assertEqual(states.get("streaming"), 1, states)
-        self.assertEqual(sum(states.values()), 1, "exactly one current state: %s" % states)
-        idle = dict((ls["state"], v) for ls, v in pick(s1, "lightstream_relay_state", relay="m2"))
-        self.assertEqual(idle.get("idle"), 1, idle)
-        self.assertGreater(one(s1, "lightstream_relay_bitrate_kbps", relay="m1"), 50)
-        fps = one(s1, "lightstream_relay_fps", relay="m1")
-        self.assertTrue(20 <= fps <= 30, fps)
-        self.assertEqual(one(s1, "lightstream_relay_viewers", relay="m1"), 1)
-        self.assertEqual(one(s1, "lightstream_relay_viewers", relay="m2"), 0)
-        self.assertEqual(one(s1, "lightstream_relay_reconnects_total", relay="m1"), 0)
-        kinds = {ls.get("kind") for ls, _ in pick(s1, "lightstream_relay_ts_repairs_total", relay="m1")}
-        self.assertTrue(kinds >= {"backward", "jump", "equal", "wrap", "missing", "reconnect",
-                                  "reorder", "interleave"}, kinds)
-        self.assertGreater(one(s1, "lightstream_output_bytes_total", relay="m1", output=oid), 0)
-        for (name, ls), value in s1.items():
-            self.assertGreaterEqual(value, 0, "%s%s" % (name, dict(ls)))
-
-        time.sleep(2.0)
-        s2, _ = self.scrape(d)
-        for name, labels in (("lightstream_relay_bytes_in_total", {"relay": "m1"}),
-                             ("lightstream_relay_viewer_bytes_total", {"relay": "m1"}),
-                             ("lightstream_output_bytes_total", {"relay": "m1", "output": oid}),
-                             ("lightstream_http_requests_total", {}),
-                             ("lightstream_uptime_seconds", {})):
-            a, b = one(s1, name, **labels), one(s2, name, **labels)
-            self.assertGreater(b, a, "%s%s does not move: %s then %s" % (name, labels, a, b))
-        # Two seconds of a ~25 fps stream at the reported bitrate: the byte counter agrees
-        # with the bitrate within a wide margin.
-        grew = one(s2, "lightstream_relay_bytes_in_total", relay="m1") - \
-            one(s1, "lightstream_relay_bytes_in_total", relay="m1")
-        kbps = one(s2, "lightstream_relay_bitrate_kbps", relay="m1")
-        self.assertTrue(0.25 < grew * 8 / 1000 / 2.0 / kbps < 4, (grew, kbps))
-        # A removed relay leaves the exposition.
-        self.assertEqual(d.request("DELETE", "/api/v1/relays/m2")[0], 204)
-        s3, _ = self.scrape(d)
-        self.assertEqual(pick(s3, "lightstream_relay_up", relay="m2"), [])
-        self.assertEqual(one(s3, "lightstream_relays"), 1)
-
-    def test_label_escaping(self):
-        """Relay ids may hold '.', '-' and '_'; label values stay parseable."""
-        d = self.start_daemon()
-        self.daemon = d
-        for rid in ("a.b-c_d", "x" * 64):
-            st, _, r = d.api("POST", "/api/v1/relays", {"id": rid, "source": CAM.url("/h264"), "on_demand": True})
-            self.assertEqual(st, 201, r)
-        s, _ = self.scrape(d)
-        self.assertEqual(one(s, "lightstream_relay_up", relay="a.b-c_d"), 0)
-        self.assertEqual(one(s, "lightstream_relay_up", relay="x" * 64), 0)
 
 
 class Signals(ApiCase):

@@ -349,16 +349,16 @@ class HttpFlv(unittest.TestCase):
 
     def test_viewer_count_and_close(self):
         """Viewers are counted while connected and forgotten when they hang up."""
-        base = metric(self.d, "lightstream_relay_viewers", "h264") or 0
+        base = metric(self.d, "lightstreamd_relay_viewers", "h264") or 0
         cs = [FlvClient(self.d.port, "/live/h264.flv") for _ in range(3)]
         try:
             read_until(cs, lambda: all(c.first_frame_at() for c in cs), 5.0)
-            self.assertEqual(metric(self.d, "lightstream_relay_viewers", "h264"), base + 3)
+            self.assertEqual(metric(self.d, "lightstreamd_relay_viewers", "h264"), base + 3)
             self.assertEqual(relay_info(self.d, "h264")["viewers"], base + 3)
         finally:
             for c in cs:
                 c.close()
-        h.wait_until(lambda: metric(self.d, "lightstream_relay_viewers", "h264") == base, 5,
+        h.wait_until(lambda: metric(self.d, "lightstreamd_relay_viewers", "h264") == base, 5,
                      what="viewers forgotten")
 
     def test_50_viewers_and_a_stuck_one(self):
@@ -368,7 +368,7 @@ class HttpFlv(unittest.TestCase):
         try:
             read_until(viewers, lambda: all(v.first_frame_at() for v in viewers), 10.0)
             self.assertTrue(all(v.first_frame_at() for v in viewers), "every viewer starts")
-            self.assertEqual(metric(self.d, "lightstream_relay_viewers", "h264"), 51)
+            self.assertEqual(metric(self.d, "lightstreamd_relay_viewers", "h264"), 51)
             t_start = time.monotonic()
             window = 10.0
             read_until(viewers, lambda: False, window)
@@ -382,9 +382,9 @@ class HttpFlv(unittest.TestCase):
                     gaps = [b - a for a, b in zip(vts, vts[1:])]
                     self.assertLess(max(gaps), 200, "a viewer was skipped (gap %d ms)" % max(gaps))
             # The stuck one: over the bound, then dropped after viewer_stall_ms.
-            h.wait_until(lambda: metric(self.d, "lightstream_relay_viewers", "h264") == 50, 40,
+            h.wait_until(lambda: metric(self.d, "lightstreamd_relay_viewers", "h264") == 50, 40,
                          what="the stuck viewer dropped")
-            drops = metric(self.d, "lightstream_relay_viewer_drops_total", "h264")
+            drops = metric(self.d, "lightstreamd_relay_viewer_drops_total", "h264")
             if drops is not None:
                 self.assertGreaterEqual(drops, 1)
             self.assertIn("stuck", self.d.log())

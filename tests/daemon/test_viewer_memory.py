@@ -115,7 +115,7 @@ class StuckViewers(unittest.TestCase):
             r.close()
             for c in warm:
                 c.close()
-            h.wait_until(lambda: metric(d, "lightstream_relay_viewers", "mem") == 0, 5,
+            h.wait_until(lambda: metric(d, "lightstreamd_relay_viewers", "mem") == 0, 5,
                          what="warm-up viewers gone")
             time.sleep(1.0)
             base = []
@@ -134,7 +134,7 @@ class StuckViewers(unittest.TestCase):
 
             def sample():
                 samples.append(rss_kib(pid))
-                viewers.append(metric(d, "lightstream_relay_viewers", "mem"))
+                viewers.append(metric(d, "lightstreamd_relay_viewers", "mem"))
 
             dropped = reader.run(45.0, each=sample, until=lambda: viewers and viewers[-1] == 1)
             t_dropped = time.monotonic()
@@ -147,8 +147,8 @@ class StuckViewers(unittest.TestCase):
             after = []
             reader.run(5.0, every=0.5, each=lambda: after.append(rss_kib(pid)),
                        until=lambda: after and after[-1] <= baseline * (1 + RETURN_TOLERANCE))
-            skips = metric(d, "lightstream_relay_viewer_skips_total", "mem")
-            drops = metric(d, "lightstream_relay_viewer_drops_total", "mem")
+            skips = metric(d, "lightstreamd_relay_viewer_skips_total", "mem")
+            drops = metric(d, "lightstreamd_relay_viewer_drops_total", "mem")
             asan = sanitized(pid)
             growth = (peak - baseline) / 1024.0
             sys.stderr.write(

@@ -1,6 +1,8 @@
 /*
  * Unit tests of lightstreamd's pure parts: spec validation, JSON redaction,
- * the state file's parser, the config loader, the log's escaping, the
+ * the state file's parser, the config loader, SIGHUP's merge of a new
+ * config, the beyond-loopback decision, /proc/self/stat and label escaping
+ * for /metrics, the log's escaping, the
  * request-head scanner and the address keys of the connection caps; and the
  * recordings directory's rule on a real (temporary) directory tree.
  *
@@ -21,6 +23,7 @@
 #include "daemon/config.h"
 #include "daemon/conn_util.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/recordings.h"
 #include "daemon/redact.h"
 #include "daemon/spec.h"
@@ -261,6 +264,122 @@ static void test_config(void)
     unlink(path);
 }
 
+/* SIGHUP: live keys are copied and named (never their values), the others
+ * only named; a list that does not fit is cut with "...". */
+static void test_config_merge_live(void)
+{
+    struct lsd_config cur, next;
+    char changed[256], restart[256];
+    lsd_config_defaults(&cur);
+    next = cur;
+    CHECK_EQ_INT(lsd_config_merge_live(&cur, &next, changed, sizeof(changed), restart,
+                                       sizeof(restart)), 0);
+    CHECK_EQ_STR(changed, "");
+    CHECK_EQ_STR(restart, "");
+    snprintf(next.api_token, sizeof(next.api_token), "s3cret-new");
+    next.log_level = LS_LOG_DEBUG;
+    next.max_connections = 7;
+    next.require_token_beyond_loopback = true;
+    snprintf(next.listen, sizeof(next.listen), "0.0.0.0");
+    next.port = 9999;
+    snprintf(next.data_dir, sizeof(next.data_dir), "/elsewhere");
+    CHECK_EQ_INT(lsd_config_merge_live(&cur, &next, changed, sizeof(changed), restart,
+                                       sizeof(restart)), 4);
+    CHECK_EQ_STR(cur.api_token, "s3cret-new");
+    CHECK_EQ_INT(cur.log_level, LS_LOG_DEBUG);
+    CHECK_EQ_INT(cur.max_connections, 7);
+    CHECK(cur.require_token_beyond_loopback);
+    CHECK_EQ_STR(cur.listen, "127.0.0.1"); /* kept */
+    CHECK_EQ_INT(cur.port, 2233);
+    CHECK(strcmp(cur.data_dir, "/elsewhere") != 0);
+    CHECK_EQ_STR(changed, "log_level, api_token, require_token_beyond_loopback, max_connections");
+    CHECK_EQ_STR(restart, "listen, port, data_dir");
+    CHECK(strstr(changed, "s3cret") == NULL);
+    /* Read by other threads than the loop: never changed under them. */
+    next = cur;
+    next.gop_cache_max_bytes = 1u << 20;
+    CHECK_EQ_INT(lsd_config_merge_live(&cur, &next, changed, sizeof(changed), restart,
+                                       sizeof(restart)), 0);
+    CHECK_EQ_STR(restart, "gop_cache_max_bytes");
+    CHECK_EQ_INT(cur.gop_cache_max_bytes, 4u << 20);
+    /* A token removed is a change too. */
+    next.api_token[0] = '\0';
+    CHECK_EQ_INT(lsd_config_merge_live(&cur, &next, changed, sizeof(changed), restart,
+                                       sizeof(restart)), 1);
+    CHECK_EQ_STR(cur.api_token, "");
+    /* A short buffer. */
+    next.log_level = LS_LOG_ERROR;
+    next.max_relays = 3;
+    next.viewer_stall_ms = 500;
+    char small[16];
+    CHECK_EQ_INT(lsd_config_merge_live(&cur, &next, small, sizeof(small), restart,
+                                       sizeof(restart)), 3);
+    CHECK(strlen(small) < sizeof(small));
+    CHECK(strstr(small, "...") != NULL);
+}
+
+/* The decision behind the warning and the startup error. */
+static void test_exposure(void)
+{
+    static const char *const loopback[] = {"127.0.0.1", "127.1.2.3", "::1", "localhost",
+                                           "::ffff:127.0.0.1"};
+    static const char *const beyond[] = {"0.0.0.0", "::", "192.168.1.10", "10.0.0.1",
+                                         "::ffff:10.0.0.1", "fe80::1", "cams.example.com",
+                                         "128.0.0.1", "localhost.example.com"};
+    for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++)
+        CHECK(lsd_listen_is_loopback(loopback[i]));
+    for (size_t i = 0; i < sizeof(beyond) / sizeof(beyond[0]); i++)
+        CHECK(!lsd_listen_is_loopback(beyond[i]));
+    struct lsd_config c;
+    lsd_config_defaults(&c);
+    CHECK_EQ_INT(lsd_config_exposure(&c), LSD_EXPOSURE_OK); /* the default: loopback */
+    c.require_token_beyond_loopback = true;
+    CHECK_EQ_INT(lsd_config_exposure(&c), LSD_EXPOSURE_OK);
+    c.require_token_beyond_loopback = false;
+    snprintf(c.listen, sizeof(c.listen), "0.0.0.0");
+    CHECK_EQ_INT(lsd_config_exposure(&c), LSD_EXPOSURE_OPEN);
+    c.require_token_beyond_loopback = true;
+    CHECK_EQ_INT(lsd_config_exposure(&c), LSD_EXPOSURE_REFUSED);
+    snprintf(c.viewer_token, sizeof(c.viewer_token), "v"); /* guards viewers, not the API */
+    CHECK_EQ_INT(lsd_config_exposure(&c), LSD_EXPOSURE_REFUSED);
+    snprintf(c.api_token, sizeof(c.api_token), "t");
+    CHECK_EQ_INT(lsd_config_exposure(&c), LSD_EXPOSURE_OK);
+    c.require_token_beyond_loopback = false;
+    CHECK_EQ_INT(lsd_config_exposure(&c), LSD_EXPOSURE_OK);
+}
+
+/* /proc/self/stat as the kernel writes it, with a name that holds ") " and
+ * digits: the fields are read after the last ')'. */
+static void test_proc_stat(void)
+{
+    const char *stat = "4242 (light) 1 (x) S 1 4242 4242 0 -1 4194560 1500 0 0 0 "
+                       "250 150 0 0 20 0 9 0 123400 337801216 7344 18446744073709551615";
+    struct lsd_proc_stats p;
+    memset(&p, 0, sizeof(p));
+    CHECK_EQ_INT(lsd_proc_parse_stat(stat, 100, 4096, 1700000000, &p), 0);
+    CHECK(p.cpu_s > 3.999 && p.cpu_s < 4.001);            /* (250 + 150) / 100 */
+    CHECK(p.start_time_s > 1700001233.999 && p.start_time_s < 1700001234.001);
+    CHECK_EQ_INT(p.vsize_bytes, 337801216);
+    CHECK_EQ_INT(p.rss_bytes, 7344ull * 4096);
+    CHECK_EQ_INT(lsd_proc_parse_stat("4242 (light) S 1 2 3", 100, 4096, 0, &p), -EINVAL);
+    CHECK_EQ_INT(lsd_proc_parse_stat("no parenthesis", 100, 4096, 0, &p), -EINVAL);
+    CHECK_EQ_INT(lsd_proc_parse_stat(stat, 0, 4096, 0, &p), -EINVAL);
+    CHECK_EQ_INT(lsd_proc_read(&p), 0); /* this process */
+    CHECK(p.rss_bytes > 0 && p.open_fds >= 3 && p.max_fds >= p.open_fds);
+}
+
+static void test_prom_escape(void)
+{
+    char out[32];
+    CHECK_EQ_INT(lsd_prom_escape("5.1.9-0+deb12u1", out, sizeof(out)), 15);
+    CHECK_EQ_STR(out, "5.1.9-0+deb12u1");
+    lsd_prom_escape("a\\b\"c\nd", out, sizeof(out));
+    CHECK_EQ_STR(out, "a\\\\b\\\"c\\nd");
+    /* Cut whole: never half an escape. */
+    CHECK_EQ_INT(lsd_prom_escape("ab\"", out, 4), 2);
+    CHECK_EQ_STR(out, "ab");
+}
+
 static void test_log_escape(void)
 {
     char out[256];
@@ -444,6 +563,10 @@ int main(void)
     test_state_parse();
     test_state_roundtrip();
     test_config();
+    test_config_merge_live();
+    test_exposure();
+    test_proc_stat();
+    test_prom_escape();
     test_log_escape();
     test_head_scan();
     test_peer_key();

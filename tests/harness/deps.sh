@@ -8,7 +8,8 @@
 #                 page serves it, so running the daemon needs it too)
 #   --tests       (default) all of that plus the integration-test servers and tools: ffmpeg,
 #                 gst-rtsp-server via python3-gi, nginx + libnginx-mod-rtmp, node-media-server 4.x
-#                 and playwright-core (npm ci into tests/harness/node_modules), Debian's chromium
+#                 and playwright-core (npm ci into tests/harness/node_modules), @redocly/cli (npm ci
+#                 into tests/daemon/redocly/node_modules: the OpenAPI lint), Debian's chromium
 #                 (the browser test), wrk (the API benchmark), doxygen (the public-header docs test),
 #                 groff-base + man-db (the man page test), iproute2, util-linux, procps, curl
 #
@@ -156,4 +157,6 @@ if [ "$node_major" -lt 20 ]; then
     say "warning: node $(node --version) is older than node-media-server 4.4's and playwright-core's declared minimum (20)"
 fi
 npm_ci "$here" playwright-core "node-media-server and playwright-core"
+# @redocly/cli, pinned by its package-lock.json: lints docs/openapi.json (tests/daemon/test_openapi.py).
+npm_ci "$(cd "$here/../daemon/redocly" && pwd)" @redocly/cli "@redocly/cli"
 say "ok ($mode)"
