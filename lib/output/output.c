@@ -49,7 +49,7 @@ static int classify(const char *target, ls_tag_fn fn, enum ls_output_kind *kind,
     return 0;
 }
 
-int ls_output_create(struct ls_output **out, struct ls_relay *relay, int id, const char *target,
+int ls_output_create(struct ls_output **out, const struct ls_output_host *host, int id, const char *target,
                      ls_tag_fn fn, void *cookie, const struct ls_output_settings *s)
 {
     *out = NULL;
@@ -72,7 +72,8 @@ int ls_output_create(struct ls_output **out, struct ls_relay *relay, int id, con
     ls_url_redact(o->target, o->target_redacted, sizeof(o->target_redacted));
     o->id = id;
     o->s = *s;
-    o->relay = relay;
+    if (host)
+        o->host = *host;
     o->sub_fn = fn;
     o->sub_cookie = cookie;
     o->st.id = id;

@@ -19,8 +19,21 @@
 #include "lib/flv/tag.h"
 #include "lib/util/meter.h"
 
-struct ls_relay;
 struct ls_output;
+struct ls_log_ctx;
+
+/**
+ * What an output needs from its owner (the relay) without knowing it: the
+ * output layer sits below the relay layer and never includes it.
+ */
+struct ls_output_host {
+    /** Give @p o a decodable start (ls_output_sync_begin/_item). 0, or -EAGAIN: not yet. */
+    int (*sync)(void *host, struct ls_output *o, bool *has_audio, bool *has_video);
+    /** Report an output event (output thread). */
+    void (*event)(void *host, struct ls_output *o, enum ls_event_type type, int err);
+    const struct ls_log_ctx *log;
+    void *host;
+};
 
 enum ls_output_kind {
     LS_OUTPUT_RTMP,
@@ -65,7 +78,7 @@ struct ls_output {
     void *sink;
     ls_tag_fn sub_fn;
     void *sub_cookie;
-    struct ls_relay *relay;
+    struct ls_output_host host; /**< its owner; zeroed when it has none (tests) */
 
     pthread_t thread;
     bool thread_running;
@@ -103,7 +116,7 @@ struct ls_output {
  * Make an output (no thread yet).
  * @return 0, -EINVAL, -EPROTONOSUPPORT, -ENOMEM
  */
-int ls_output_create(struct ls_output **out, struct ls_relay *relay, int id, const char *target,
+int ls_output_create(struct ls_output **out, const struct ls_output_host *host, int id, const char *target,
                      ls_tag_fn fn, void *cookie, const struct ls_output_settings *s);
 void ls_output_destroy(struct ls_output **o);
 

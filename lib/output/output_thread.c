@@ -13,7 +13,7 @@
 #include "lib/util/clock.h"
 #include "lib/flv/flv.h"
 #include "lib/output/output.h"
-#include "lib/relay/relay_private.h"
+#include "lib/util/log.h"
 
 static void set_state(struct ls_output *o, enum ls_state state, int err)
 {
@@ -29,6 +29,12 @@ static void set_state(struct ls_output *o, enum ls_state state, int err)
     pthread_mutex_unlock(&o->lock);
 }
 
+static void event(struct ls_output *o, enum ls_event_type type, int err)
+{
+    if (o->host.event)
+        o->host.event(o->host.host, o, type, err);
+}
+
 static bool quitting(struct ls_output *o)
 {
     return atomic_load(&o->quit);
@@ -40,7 +46,7 @@ static int wait_sync(struct ls_output *o, bool *has_audio, bool *has_video)
     for (;;) {
         if (quitting(o))
             return -ECANCELED;
-        if (ls_relay_sync_output(o->relay, o, has_audio, has_video) == 0)
+        if (o->host.sync && o->host.sync(o->host.host, o, has_audio, has_video) == 0)
             return 0;
         pthread_mutex_lock(&o->lock);
         if (!quitting(o))
@@ -119,9 +125,9 @@ static void went_up(struct ls_output *o)
         pthread_mutex_lock(&o->lock);
         memcpy(file, o->st.file, sizeof(file));
         pthread_mutex_unlock(&o->lock);
-        ls_log_info(ls_relay_log_ctx(o->relay), "output %d: recording to %s", o->id, file);
+        ls_log_info(o->host.log, "output %d: recording to %s", o->id, file);
     }
-    ls_relay_output_event(o->relay, o, LS_EVENT_OUTPUT_UP, 0);
+    event(o, LS_EVENT_OUTPUT_UP, 0);
 }
 
 /** Write from a fresh start until an error or a stop. */
@@ -167,10 +173,10 @@ static void unsync(struct ls_output *o)
 /** After a failure: report, then sleep the backoff delay. @return false to give up. */
 static bool back_off(struct ls_output *o, int err)
 {
-    const struct ls_log_ctx *log = ls_relay_log_ctx(o->relay);
+    const struct ls_log_ctx *log = o->host.log;
     ls_log_warn(log, "output %d (%s) failed: %s", o->id, o->target_redacted, ls_strerror(err));
     set_state(o, LS_STATE_BACKOFF, err);
-    ls_relay_output_event(o->relay, o, LS_EVENT_OUTPUT_DOWN, err);
+    event(o, LS_EVENT_OUTPUT_DOWN, err);
     int64_t delay = ls_backoff_next(&o->backoff, err == -EACCES);
     if (delay < 0) {
         set_state(o, LS_STATE_FAILED, err);
@@ -205,7 +211,7 @@ static void *output_main(void *arg)
         if (o->kind == LS_OUTPUT_SUBSCRIBER && err != -ENOMEM) {
             /* The subscriber asked to be closed: it is not retried. */
             set_state(o, LS_STATE_STOPPED, err);
-            ls_relay_output_event(o->relay, o, LS_EVENT_OUTPUT_DOWN, err);
+            event(o, LS_EVENT_OUTPUT_DOWN, err);
             return NULL;
         }
         if (!back_off(o, err))

@@ -213,11 +213,6 @@ void *ls_relay_get_user_data(const struct ls_relay *r)
     return r ? r->s.user_data : NULL;
 }
 
-const struct ls_log_ctx *ls_relay_log_ctx(struct ls_relay *r)
-{
-    return &r->log;
-}
-
 bool ls_relay_on_own_thread(struct ls_relay *r)
 {
     pthread_t self = pthread_self();

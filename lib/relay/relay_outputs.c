@@ -12,6 +12,9 @@
 #include "lib/util/clock.h"
 #include "lib/relay/relay_private.h"
 
+static int sync_output(void *host, struct ls_output *o, bool *has_audio, bool *has_video);
+static void output_event(void *host, struct ls_output *o, enum ls_event_type type, int err);
+
 static int add(struct ls_relay *r, const char *target, ls_tag_fn fn, void *cookie,
                const struct ls_output_settings *s, int *id)
 {
@@ -25,7 +28,9 @@ static int add(struct ls_relay *r, const char *target, ls_tag_fn fn, void *cooki
     }
     pthread_mutex_lock(&r->ctl_lock);
     struct ls_output *o;
-    int err = ls_output_create(&o, r, r->next_id + 1, target, fn, cookie, s);
+    const struct ls_output_host host = {
+        .sync = sync_output, .event = output_event, .log = &r->log, .host = r};
+    int err = ls_output_create(&o, &host, r->next_id + 1, target, fn, cookie, s);
     if (err < 0)
         goto out;
     pthread_mutex_lock(&r->fan_lock);
@@ -150,9 +155,9 @@ int ls_relay_fan_out(void *opaque, struct ls_item *item)
     return err;
 }
 
-int ls_relay_sync_output(struct ls_relay *r, struct ls_output *o, bool *has_audio,
-                         bool *has_video)
+static int sync_output(void *host, struct ls_output *o, bool *has_audio, bool *has_video)
 {
+    struct ls_relay *r = host;
     pthread_mutex_lock(&r->fan_lock);
     /* onMetaData can come before the video sequence header (parameter sets
      * found in-band): an output started then would announce audio only. */
@@ -194,9 +199,9 @@ void ls_relay_event(struct ls_relay *r, enum ls_event_type type, enum ls_state s
     r->s.on_event(r->s.user_data, r, &ev);
 }
 
-void ls_relay_output_event(struct ls_relay *r, struct ls_output *o, enum ls_event_type type,
-                           int err)
+static void output_event(void *host, struct ls_output *o, enum ls_event_type type, int err)
 {
+    struct ls_relay *r = host;
     if (!r->s.on_event)
         return;
     struct ls_output_stats st;

@@ -66,19 +66,9 @@ void *ls_relay_thread_main(void *arg);
 /** Fan an item out to the GOP cache and every output (relay thread). */
 int ls_relay_fan_out(void *opaque, struct ls_item *item);
 
-/** Give output @p o a decodable start from the GOP cache. @return 0 or -EAGAIN (not yet). */
-int ls_relay_sync_output(struct ls_relay *r, struct ls_output *o, bool *has_audio,
-                         bool *has_video);
-
-/** Report an output event to the user (output thread). */
-void ls_relay_output_event(struct ls_relay *r, struct ls_output *o, enum ls_event_type type,
-                           int err);
-
 /** Report an input event (relay thread). */
 void ls_relay_event(struct ls_relay *r, enum ls_event_type type, enum ls_state state,
                     enum ls_state old_state, int err, const char *message);
-
-const struct ls_log_ctx *ls_relay_log_ctx(struct ls_relay *r);
 
 /** True when the calling thread is one of this relay's threads (inside a callback). */
 bool ls_relay_on_own_thread(struct ls_relay *r);
