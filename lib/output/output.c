@@ -72,6 +72,7 @@ int ls_output_create(struct ls_output **out, const struct ls_output_host *host, 
     ls_url_redact(o->target, o->target_redacted, sizeof(o->target_redacted));
     o->id = id;
     o->s = *s;
+    ls_tag_queue_init(&o->q, s->queue_max_bytes);
     if (host)
         o->host = *host;
     o->sub_fn = fn;
@@ -89,24 +90,12 @@ fail:
     return err;
 }
 
-static void queue_clear(struct ls_output *o)
-{
-    while (o->q_len) {
-        ls_item_unref(&o->q[o->q_head]);
-        o->q_head = (o->q_head + 1) % o->q_cap;
-        o->q_len--;
-    }
-    o->q_head = 0;
-    o->q_bytes = 0;
-}
-
 void ls_output_destroy(struct ls_output **op)
 {
     struct ls_output *o = *op;
     if (!o)
         return;
-    queue_clear(o);
-    free(o->q);
+    ls_tag_queue_finish(&o->q);
     free(o->scratch);
     free(o->target);
     pthread_cond_destroy(&o->cond);
@@ -115,96 +104,32 @@ void ls_output_destroy(struct ls_output **op)
     *op = NULL;
 }
 
-static int queue_grow(struct ls_output *o)
-{
-    size_t cap = o->q_cap ? o->q_cap * 2 : 64;
-    struct ls_item **q = malloc(cap * sizeof(*q));
-    if (!q)
-        return -ENOMEM;
-    for (size_t i = 0; i < o->q_len; i++)
-        q[i] = o->q[(o->q_head + i) % o->q_cap];
-    free(o->q);
-    o->q = q;
-    o->q_cap = cap;
-    o->q_head = 0;
-    return 0;
-}
-
-static void enqueue(struct ls_output *o, struct ls_item *item)
-{
-    if (o->q_len == o->q_cap && queue_grow(o) < 0) {
-        o->st.dropped_frames++;
-        return;
-    }
-    o->q[(o->q_head + o->q_len) % o->q_cap] = ls_item_ref(item);
-    o->q_len++;
-    o->q_bytes += item->size;
-    pthread_cond_signal(&o->cond);
-}
-
-/** Drop queued media, keep queued headers: they may be needed by what follows. */
-static void drop_queued_media(struct ls_output *o)
-{
-    size_t kept = 0, n = o->q_len;
-    for (size_t i = 0; i < n; i++) {
-        struct ls_item *item = o->q[(o->q_head + i) % o->q_cap];
-        if (ls_item_is_header(item)) {
-            o->q[(o->q_head + kept++) % o->q_cap] = item;
-        } else {
-            o->q_bytes -= item->size;
-            o->st.dropped_frames++;
-            ls_item_unref(&item);
-        }
-    }
-    o->q_len = kept;
-}
-
-static bool resumes_skip(const struct ls_output *o, const struct ls_item *item)
-{
-    if (o->has_video)
-        return item->kind == LS_ITEM_VIDEO && item->keyframe;
-    return o->q_bytes < o->s.queue_max_bytes / 2;
-}
-
 void ls_output_push(struct ls_output *o, struct ls_item *item)
 {
     pthread_mutex_lock(&o->lock);
-    if (!o->synced) {
+    switch (ls_tag_queue_push(&o->q, item)) {
+    case LS_QUEUE_QUEUED:
+        pthread_cond_signal(&o->cond);
+        break;
+    case LS_QUEUE_UNSYNCED:
         /* A keyframe means the output can start: wake a thread waiting for one. */
-        if (item->keyframe || !o->has_video)
+        if (item->keyframe || !o->q.has_video)
             pthread_cond_signal(&o->cond);
-        goto out;
+        break;
+    case LS_QUEUE_DROPPED:
+    case LS_QUEUE_SKIPPED:
+        break;
     }
-    if (ls_item_is_header(item)) {
-        enqueue(o, item);
-        goto out;
-    }
-    bool fits = o->q_bytes + item->size <= o->s.queue_max_bytes;
-    if (o->skipping && (!resumes_skip(o, item) || !fits)) {
-        o->st.dropped_frames++;
-        goto out;
-    }
-    if (!fits) {
-        o->skipping = true;
-        o->st.skips++;
-        o->st.dropped_frames++;
-        drop_queued_media(o);
-        goto out;
-    }
-    o->skipping = false;
-    enqueue(o, item);
-out:
-    o->st.queue_bytes = (uint32_t)o->q_bytes;
+    o->st.queue_bytes = (uint32_t)ls_tag_queue_bytes(&o->q);
     pthread_mutex_unlock(&o->lock);
 }
 
-void ls_output_sync_begin(struct ls_output *o, bool has_video)
+void ls_output_sync_begin(struct ls_output *o, bool has_video, bool skip_to_keyframe)
 {
     pthread_mutex_lock(&o->lock);
-    queue_clear(o);
-    o->synced = true;
-    o->skipping = false;
-    o->has_video = has_video;
+    ls_tag_queue_begin(&o->q, has_video);
+    if (skip_to_keyframe)
+        ls_tag_queue_skip_to_keyframe(&o->q);
     pthread_mutex_unlock(&o->lock);
 }
 
@@ -212,7 +137,8 @@ void ls_output_sync_item(void *opaque, struct ls_item *item)
 {
     struct ls_output *o = opaque;
     pthread_mutex_lock(&o->lock);
-    enqueue(o, item);
+    if (ls_tag_queue_push_start(&o->q, item) == 0)
+        pthread_cond_signal(&o->cond);
     pthread_mutex_unlock(&o->lock);
 }
 
@@ -282,6 +208,8 @@ void ls_output_get_stats(struct ls_output *o, struct ls_output_stats *st)
     int64_t now = ls_now_ms();
     pthread_mutex_lock(&o->lock);
     *st = o->st;
+    st->dropped_frames = ls_tag_queue_dropped(&o->q);
+    st->skips = ls_tag_queue_skips(&o->q);
     ls_meter_rates(&o->meter, now, &st->bitrate_kbps, NULL);
     st->uptime_ms = st->state == LS_STATE_STREAMING ? (uint64_t)(now - o->up_since_ms) : 0;
     uint32_t lat[sizeof(o->lat_us) / sizeof(o->lat_us[0])];

@@ -18,6 +18,7 @@
 #include "lib/util/backoff.h"
 #include "lib/flv/tag.h"
 #include "lib/util/meter.h"
+#include "lib/output/queue.h"
 
 struct ls_output;
 struct ls_log_ctx;
@@ -88,12 +89,7 @@ struct ls_output {
     atomic_llong quit_deadline_us;  /**< after this, blocking I/O is interrupted */
     int64_t deadline_us;            /**< per-operation deadline, output thread only */
 
-    /* Queue, under lock. */
-    struct ls_item **q;
-    size_t q_cap, q_head, q_len, q_bytes;
-    bool synced;    /**< the queue holds a decodable start; pushes are accepted */
-    bool skipping;  /**< overflowed: dropping media until the next keyframe */
-    bool has_video; /**< the stream being queued has video (keyframes to resume at) */
+    struct ls_tag_queue q; /**< under lock */
 
     /* Output thread only. */
     bool have_base;
@@ -130,8 +126,12 @@ void ls_output_join(struct ls_output *o);
 /** Queue an item (relay thread, under the relay's fan-out lock). Never blocks on I/O. */
 void ls_output_push(struct ls_output *o, struct ls_item *item);
 
-/** Replace the queue with a decodable start (relay's fan-out lock held). */
-void ls_output_sync_begin(struct ls_output *o, bool has_video);
+/**
+ * Replace the queue with a decodable start (relay's fan-out lock held): then
+ * ls_output_sync_item() for each tag of it. With @p skip_to_keyframe only
+ * headers are taken until the next keyframe (a start without the cached GOP).
+ */
+void ls_output_sync_begin(struct ls_output *o, bool has_video, bool skip_to_keyframe);
 void ls_output_sync_item(void *opaque, struct ls_item *item);
 
 /** For sinks: true when the current operation must give up (deadline or stop). */

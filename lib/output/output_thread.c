@@ -98,15 +98,10 @@ static struct ls_item *pop(struct ls_output *o)
 {
     struct ls_item *item = NULL;
     pthread_mutex_lock(&o->lock);
-    while (!o->q_len && !quitting(o))
+    while (!ls_tag_queue_len(&o->q) && !quitting(o))
         ls_cond_wait_until(&o->cond, &o->lock, ls_now_ms() + 200);
-    if (o->q_len && !(quitting(o) && ls_output_interrupted(o))) {
-        item = o->q[o->q_head];
-        o->q_head = (o->q_head + 1) % o->q_cap;
-        o->q_len--;
-        o->q_bytes -= item->size;
-        o->st.queue_bytes = (uint32_t)o->q_bytes;
-    }
+    if (!(quitting(o) && ls_output_interrupted(o)) && (item = ls_tag_queue_pop(&o->q)))
+        o->st.queue_bytes = (uint32_t)ls_tag_queue_bytes(&o->q);
     pthread_mutex_unlock(&o->lock);
     return item;
 }
@@ -159,13 +154,7 @@ static int run(struct ls_output *o)
 static void unsync(struct ls_output *o)
 {
     pthread_mutex_lock(&o->lock);
-    o->synced = false;
-    while (o->q_len) {
-        ls_item_unref(&o->q[o->q_head]);
-        o->q_head = (o->q_head + 1) % o->q_cap;
-        o->q_len--;
-    }
-    o->q_bytes = 0;
+    ls_tag_queue_end(&o->q);
     o->st.queue_bytes = 0;
     pthread_mutex_unlock(&o->lock);
 }

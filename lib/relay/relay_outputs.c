@@ -167,17 +167,15 @@ static int sync_output(void *host, struct ls_output *o, bool *has_audio, bool *h
     }
     *has_video = r->gop.vseq != NULL;
     *has_audio = r->has_audio;
-    ls_output_sync_begin(o, *has_video);
     if (o->s.start_with_gop_cache || !*has_video) {
+        ls_output_sync_begin(o, *has_video, false);
         ls_gop_foreach(&r->gop, ls_output_sync_item, o);
     } else {
         /* Headers now, media from the next keyframe. */
+        ls_output_sync_begin(o, *has_video, true);
         struct ls_gop_cache headers = r->gop;
         headers.n = 0;
         ls_gop_foreach(&headers, ls_output_sync_item, o);
-        pthread_mutex_lock(&o->lock);
-        o->skipping = true;
-        pthread_mutex_unlock(&o->lock);
     }
     pthread_mutex_unlock(&r->fan_lock);
     return 0;

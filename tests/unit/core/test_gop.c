@@ -1,8 +1,8 @@
 /*
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * GOP cache and output queue logic, without threads: what a late joiner
- * gets, and how a full queue skips to the next keyframe.
+ * GOP cache and output targets, without threads: what a late joiner gets,
+ * and which sink a target selects (the queue has its own test: output/).
  */
 #include <errno.h>
 
@@ -65,50 +65,6 @@ static void test_gop_cache(void)
     ls_gop_finish(&g); /* frees the last references */
 }
 
-static int never_called(void *cookie, const uint8_t *d, size_t n, unsigned f)
-{
-    (void)cookie, (void)d, (void)n, (void)f;
-    return 0;
-}
-
-static void test_overflow_skips_to_keyframe(void)
-{
-    struct ls_output_settings s;
-    ls_output_default_settings(&s);
-    s.queue_max_bytes = 1000;
-    struct ls_output *o;
-    CHECK_EQ_INT(ls_output_create(&o, NULL, 1, NULL, never_called, NULL, &s), 0);
-    struct ls_item *k = item(LS_ITEM_VIDEO, true, 0, 300);
-    struct ls_item *p = item(LS_ITEM_VIDEO, false, 40, 300);
-    struct ls_item *seq = item(LS_ITEM_VIDEO_SEQ, true, 40, 20);
-    ls_output_push(o, k);
-    CHECK_EQ_INT(o->q_len, 0); /* not synced: ignored */
-    ls_output_sync_begin(o, true);
-    ls_output_push(o, k);
-    ls_output_push(o, p);
-    ls_output_push(o, p);
-    CHECK_EQ_INT(o->q_len, 3);
-    CHECK_EQ_INT(o->q_bytes, 900);
-    ls_output_push(o, p); /* does not fit: skip */
-    CHECK(o->skipping);
-    CHECK_EQ_INT(o->st.skips, 1);
-    CHECK_EQ_INT(o->q_len, 0); /* stale media dropped */
-    CHECK_EQ_INT(o->st.dropped_frames, 4);
-    ls_output_push(o, p); /* still skipping */
-    ls_output_push(o, seq); /* headers always go through */
-    CHECK_EQ_INT(o->q_len, 1);
-    ls_output_push(o, k); /* keyframe: resume */
-    CHECK(!o->skipping);
-    CHECK_EQ_INT(o->q_len, 2);
-    CHECK_EQ_INT(o->st.dropped_frames, 5);
-    CHECK_EQ_INT(o->st.skips, 1);
-    ls_output_destroy(&o);
-    CHECK(o == NULL);
-    ls_item_unref(&k);
-    ls_item_unref(&p);
-    ls_item_unref(&seq);
-}
-
 static void test_targets(void)
 {
     struct ls_output_settings s;
@@ -130,7 +86,6 @@ static void test_targets(void)
 int main(void)
 {
     test_gop_cache();
-    test_overflow_skips_to_keyframe();
     test_targets();
-    return test_done("queue");
+    return test_done("gop");
 }
