@@ -22,11 +22,6 @@
 #include "daemon/redact.h"
 #include "daemon/server.h"
 
-static const struct lsd_route *const tables[] = {
-    lsd_routes_api, lsd_routes_misc, lsd_routes_live, lsd_routes_web,
-    lsd_routes_openapi_compat, lsd_routes_push, lsd_routes_onvif,
-};
-
 static const struct {
     enum evhttp_cmd_type cmd;
     unsigned bit;
@@ -392,8 +387,8 @@ static void dispatch(struct evhttp_request *req, void *arg)
                         "(set public_url to allow another)");
         goto out;
     }
-    for (size_t t = 0; path && t < sizeof(tables) / sizeof(tables[0]); t++) {
-        for (const struct lsd_route *r = tables[t]; r->pattern; r++) {
+    for (size_t t = 0; path && t < s->n_route_tables; t++) {
+        for (const struct lsd_route *r = s->route_tables[t]; r->pattern; r++) {
             if (!match(r->pattern, path, &m, store, sizeof(store)))
                 continue;
             mask |= r->methods;
@@ -436,8 +431,10 @@ out:
     free(path);
 }
 
-int lsd_http_init(struct lsd_server *s)
+int lsd_http_init(struct lsd_server *s, const struct lsd_route *const *tables, size_t n)
 {
+    s->route_tables = tables;
+    s->n_route_tables = n;
     s->replies = calloc(1, sizeof(*s->replies));
     if (!s->replies)
         return -ENOMEM;

@@ -89,8 +89,8 @@ void lsd_http_count_reply(struct lsd_server *s, struct evhttp_request *req);
 /** The method of a LSD_HTTP_METHOD_COUNT index ("GET"...; "other" for the last). */
 const char *lsd_http_method_of_index(size_t i);
 
-/** Install the dispatcher on s->http. */
-int lsd_http_init(struct lsd_server *s);
+/** Install the dispatcher on s->http, trying the @p n route tables in order (the server picks them). */
+int lsd_http_init(struct lsd_server *s, const struct lsd_route *const *tables, size_t n);
 
 /** Reply with a JSON body (takes a reference to @p body; may be NULL for no body). */
 void lsd_reply_json(struct evhttp_request *req, int status, json_t *body);

@@ -33,6 +33,13 @@
 /* What viewers that left must have freed before the tick gives it back. */
 #define TRIM_MIN_BYTES (1u << 20)
 
+/* Every route the daemon answers, in the order they are tried: http.c knows none of them. */
+static const struct lsd_route *const route_tables[] = {
+    lsd_routes_api, lsd_routes_misc, lsd_routes_live, lsd_routes_web,
+    lsd_routes_openapi_compat, lsd_routes_push, lsd_routes_onvif,
+};
+#define ROUTE_TABLES (sizeof(route_tables) / sizeof(route_tables[0]))
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     struct lsd_server *s = arg;
@@ -170,7 +177,7 @@ static int start_parts(struct lsd_server *s)
         return -ENOMEM;
     if ((ret = lsd_mailbox_create(&s->mailbox, s)) < 0 ||
         (ret = lsd_worker_create(&s->worker, s)) < 0 ||
-        (ret = lsd_async_create(&s->async, s, 16)) < 0 || (ret = lsd_http_init(s)) < 0 ||
+        (ret = lsd_async_create(&s->async, s, 16)) < 0 || (ret = lsd_http_init(s, route_tables, ROUTE_TABLES)) < 0 ||
         (ret = lsd_conns_create(&s->conns, s)) < 0 || (ret = add_signals(s)) < 0)
         return ret;
     if ((ret = bind_http(s)) < 0)

@@ -58,10 +58,14 @@ struct lsd_relay {
 
 /* ---- the server -------------------------------------------------------- */
 
+struct lsd_route;
+
 struct lsd_server {
     struct lsd_config config;
     struct event_base *base;
     struct evhttp *http;
+    const struct lsd_route *const *route_tables; /**< what http.c dispatches to (server.c says) */
+    size_t n_route_tables;
     struct lsd_conns *conns;       /**< every HTTP connection: deadlines, caps (conn.h) */
     struct lsd_accept_guard *accept_guard; /**< the listener at the descriptor limit */
     struct lsd_mailbox *mailbox;   /**< library threads → loop */
