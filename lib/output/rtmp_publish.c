@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/flv/amf0.h"
+#include "lib/util/clock.h"
 #include "lib/output/rtmp_publish_private.h"
 
 #define HANDSHAKE 1536
@@ -26,6 +27,7 @@
 #define USER_PING_REQUEST 6
 #define USER_PING_RESPONSE 7
 #define CMD_MAX 1024
+#define READ_EVERY_US 50000
 
 static const uint8_t set_data_frame[] = {LS_AMF0_STRING, 0, 13, '@', 's', 'e', 't', 'D', 'a', 't',
                                          'a', 'F', 'r', 'a', 'm', 'e'};
@@ -259,7 +261,14 @@ int ls_rtmp_pub_open(struct ls_rtmp_pub **out, const char *url, const struct ls_
 int ls_rtmp_pub_send(struct ls_rtmp_pub *p, uint8_t tag_type, uint32_t ts_ms, const uint8_t *body,
                      size_t size)
 {
-    int err = ls_rtmp_io_pump(p, false); /* errors the server reported while we streamed */
+    /* What the server sent while we streamed (pings, errors), looked at every 50 ms rather
+     * than with a recv() per tag: a publisher's server has little to say. */
+    int err = 0;
+    int64_t now = ls_now_us();
+    if (now >= p->next_read_us) {
+        p->next_read_us = now + READ_EVERY_US;
+        err = ls_rtmp_io_pump(p, false);
+    }
     if (err == 0 && p->status < 0)
         err = p->status;
     if (err == 0)

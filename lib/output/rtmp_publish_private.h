@@ -23,6 +23,7 @@ struct ls_rtmp_pub {
     uint32_t ack_window;    /**< the server's: acknowledge what we read each time it fills */
     uint64_t acked;         /**< bytes read when we last acknowledged */
     uint64_t bytes_out;
+    int64_t next_read_us;   /**< when streaming: the next look at what the server sent */
     bool ping_pending;      /**< a ping request to answer */
     uint32_t ping_ts;
 
