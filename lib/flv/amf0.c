@@ -6,25 +6,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lib/util/bytes.h"
 #include "lib/flv/amf0.h"
 
 #define MAX_DEPTH 32
-
-static void put_be16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static uint32_t get_be16(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 8 | p[1];
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* --- writer ------------------------------------------------------------- */
 
@@ -60,7 +45,7 @@ void ls_amf0_utf8(struct ls_amf0_writer *w, const char *s)
     }
     uint8_t *p = ls_amf0_reserve(w, 2);
     if (p)
-        put_be16(p, (uint32_t)n);
+        ls_put_be16(p, (uint32_t)n);
     ls_amf0_bytes(w, s, n);
 }
 
@@ -140,7 +125,7 @@ static int read_str(struct ls_amf0_reader *r, size_t len_size, struct ls_amf0_va
     const uint8_t *p = take(r, len_size);
     if (!p)
         return -EBADMSG;
-    size_t n = len_size == 2 ? get_be16(p) : get_be32(p);
+    size_t n = len_size == 2 ? ls_get_be16(p) : ls_get_be32(p);
     const uint8_t *s = take(r, n);
     if (!s)
         return -EBADMSG;
@@ -192,7 +177,7 @@ static int read_compound(struct ls_amf0_reader *r, struct ls_amf0_value *v, int 
         return -EBADMSG;
     if (v->type == LS_AMF0_ECMA_ARRAY)
         return skip_props(r, depth, true);
-    uint32_t n = get_be32(p);
+    uint32_t n = ls_get_be32(p);
     struct ls_amf0_value item;
     for (uint32_t i = 0; i < n; i++) {
         int err = read_value(r, &item, depth + 1);

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "lib/util/bytes.h"
 #include "lib/flv/amf0.h"
 #include "lib/flv/flv.h"
 
@@ -43,19 +44,6 @@ enum {
 #define SI24_MIN (-8388608)
 #define SI24_MAX 8388607
 
-static void put_be24(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 16);
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    put_be24(p + 1, v);
-}
-
 void ls_flv_file_header(uint8_t out[LS_FLV_FILE_HEADER_SIZE], bool has_audio, bool has_video)
 {
     out[0] = 'F';
@@ -63,8 +51,8 @@ void ls_flv_file_header(uint8_t out[LS_FLV_FILE_HEADER_SIZE], bool has_audio, bo
     out[2] = 'V';
     out[3] = 1; /* version */
     out[4] = (uint8_t)((has_audio ? 0x04 : 0) | (has_video ? 0x01 : 0));
-    put_be32(out + 5, 9);  /* DataOffset: the size of this header */
-    put_be32(out + 9, 0);  /* PreviousTagSize0 */
+    ls_put_be32(out + 5, 9);  /* DataOffset: the size of this header */
+    ls_put_be32(out + 9, 0);  /* PreviousTagSize0 */
 }
 
 void ls_flv_tag_header(uint8_t out[LS_FLV_TAG_HEADER_SIZE], uint8_t type, uint32_t body_size,
@@ -72,21 +60,21 @@ void ls_flv_tag_header(uint8_t out[LS_FLV_TAG_HEADER_SIZE], uint8_t type, uint32
 {
     /* The top three bits are Reserved (2) and Filter (1); both stay 0. */
     out[0] = type & 0x1f;
-    put_be24(out + 1, body_size & LS_FLV_MAX_BODY_SIZE);
+    ls_put_be24(out + 1, body_size & LS_FLV_MAX_BODY_SIZE);
     /* Timestamp is UI24 of the low bits followed by UI8 of the high bits. */
-    put_be24(out + 4, timestamp_ms & 0xffffff);
+    ls_put_be24(out + 4, timestamp_ms & 0xffffff);
     out[7] = (uint8_t)(timestamp_ms >> 24);
-    put_be24(out + 8, 0); /* StreamID */
+    ls_put_be24(out + 8, 0); /* StreamID */
 }
 
 void ls_flv_prev_size(uint8_t out[LS_FLV_PREV_SIZE], uint32_t body_size)
 {
-    put_be32(out, LS_FLV_TAG_HEADER_SIZE + body_size);
+    ls_put_be32(out, LS_FLV_TAG_HEADER_SIZE + body_size);
 }
 
 static void put_fourcc_hvc1(uint8_t *p)
 {
-    put_be32(p, LS_FLV_FOURCC_HVC1);
+    ls_put_be32(p, LS_FLV_FOURCC_HVC1);
 }
 
 static uint32_t si24(int32_t v)
@@ -105,7 +93,7 @@ static size_t legacy_prefix(uint8_t *out, int frame_type, int codec_id, int pack
 {
     out[0] = (uint8_t)(frame_type << 4 | codec_id);
     out[1] = (uint8_t)packet_type;
-    put_be24(out + 2, si24(cts_ms));
+    ls_put_be24(out + 2, si24(cts_ms));
     return 5;
 }
 
@@ -132,7 +120,7 @@ static size_t enhanced_frame_prefix(uint8_t *out, int frame_type, int32_t cts_ms
     put_fourcc_hvc1(out + 1);
     if (!cts_ms)
         return 5;
-    put_be24(out + 5, si24(cts_ms));
+    ls_put_be24(out + 5, si24(cts_ms));
     return 8;
 }
 
@@ -277,7 +265,7 @@ int ls_flv_metadata_body(uint8_t *out, size_t cap, const struct ls_flv_meta *met
     ls_amf0_object_end(&w);
     if (w.overflow)
         return -ENOSPC;
-    put_be32(out + count_pos, n);
+    ls_put_be32(out + count_pos, n);
     return (int)w.pos;
 }
 

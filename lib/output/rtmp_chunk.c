@@ -7,32 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/bytes.h"
 #include "lib/output/rtmp_chunk.h"
 
 #define TS_EXTENDED 0xffffffu
-
-static void put_be24(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 16);
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    put_be24(p + 1, v);
-}
-
-static uint32_t get_be24(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | get_be24(p + 1);
-}
 
 /* --- writing ------------------------------------------------------------ */
 
@@ -58,15 +36,15 @@ size_t ls_rtmp_header(uint8_t out[LS_RTMP_HEADER_MAX], const struct ls_rtmp_msg 
     /* csid above 319 would need a 3-byte basic header; ours are all small. */
     size_t n = basic_header(out, 0, m->csid < 320 ? m->csid : 319);
     bool ext = m->timestamp >= TS_EXTENDED;
-    put_be24(out + n, ext ? TS_EXTENDED : m->timestamp);
-    put_be24(out + n + 3, m->size);
+    ls_put_be24(out + n, ext ? TS_EXTENDED : m->timestamp);
+    ls_put_be24(out + n + 3, m->size);
     out[n + 6] = m->type;
     /* The message stream id is the one little-endian field of RTMP. */
     for (int i = 0; i < 4; i++)
         out[n + 7 + i] = (uint8_t)(m->stream_id >> (8 * i));
     n += 11;
     if (ext) {
-        put_be32(out + n, m->timestamp);
+        ls_put_be32(out + n, m->timestamp);
         n += 4;
     }
     return n;
@@ -77,7 +55,7 @@ size_t ls_rtmp_cont_header(uint8_t out[LS_RTMP_CONT_MAX], const struct ls_rtmp_m
     size_t n = basic_header(out, 3, m->csid < 64 ? m->csid : 63);
     /* Servers (FFmpeg, nginx-rtmp, SRS) expect the extended timestamp repeated. */
     if (m->timestamp >= TS_EXTENDED) {
-        put_be32(out + n, m->timestamp);
+        ls_put_be32(out + n, m->timestamp);
         n += 4;
     }
     return n;
@@ -131,7 +109,7 @@ static size_t header_size(struct ls_rtmp_reader *r)
         return need;
     bool ext;
     if (fmt < 3) {
-        ext = get_be24(h + basic) == TS_EXTENDED;
+        ext = ls_get_be24(h + basic) == TS_EXTENDED;
     } else {
         uint32_t csid = cs == 0 ? 64u + h[1] : cs == 1 ? 64u + h[1] + ((uint32_t)h[2] << 8) : cs;
         const struct ls_rtmp_read_stream *s = stream_of(r, csid, false);
@@ -166,17 +144,17 @@ static int parse_header(struct ls_rtmp_reader *r)
     if (fmt < 3) {
         if (mid)
             return -EBADMSG; /* a new header in the middle of a message */
-        uint32_t ts = get_be24(h + at);
+        uint32_t ts = ls_get_be24(h + at);
         s->ext = ts == TS_EXTENDED;
         if (fmt <= 1) {
-            s->msg.size = get_be24(h + at + 3);
+            s->msg.size = ls_get_be24(h + at + 3);
             s->msg.type = h[at + 6];
         }
         if (fmt == 0)
             s->msg.stream_id = (uint32_t)h[at + 7] | (uint32_t)h[at + 8] << 8 |
                                (uint32_t)h[at + 9] << 16 | (uint32_t)h[at + 10] << 24;
         if (s->ext)
-            ts = get_be32(h + r->hdr_len - 4);
+            ts = ls_get_be32(h + r->hdr_len - 4);
         s->delta = fmt == 0 ? 0 : ts;
         s->msg.timestamp = fmt == 0 ? ts : s->msg.timestamp + ts;
     } else if (!mid) {
@@ -199,12 +177,12 @@ static int apply(struct ls_rtmp_reader *r, const struct ls_rtmp_read_stream *s)
     if (s->msg.type == LS_RTMP_SET_CHUNK_SIZE) {
         if (s->msg.size < 4)
             return -EBADMSG;
-        uint32_t size = get_be32(s->buf) & 0x7fffffffu;
+        uint32_t size = ls_get_be32(s->buf) & 0x7fffffffu;
         if (size == 0)
             return -EBADMSG;
         r->chunk_size = size;
     } else if (s->msg.type == LS_RTMP_ABORT && s->msg.size >= 4) {
-        struct ls_rtmp_read_stream *o = stream_of(r, get_be32(s->buf), false);
+        struct ls_rtmp_read_stream *o = stream_of(r, ls_get_be32(s->buf), false);
         if (o && o != s)
             o->have = o->msg.size; /* drop the partial message */
     }

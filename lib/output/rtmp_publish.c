@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/util/bytes.h"
 #include "lib/flv/amf0.h"
 #include "lib/util/clock.h"
 #include "lib/output/rtmp_publish_private.h"
@@ -31,14 +32,6 @@
 
 static const uint8_t set_data_frame[] = {LS_AMF0_STRING, 0, 13, '@', 's', 'e', 't', 'D', 'a', 't',
                                          'a', 'F', 'r', 'a', 'm', 'e'};
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 static int grow_scratch(struct ls_rtmp_pub *p, size_t chunks)
 {
@@ -104,13 +97,13 @@ static int flush_control(struct ls_rtmp_pub *p)
     int err = 0;
     if (p->ping_pending) {
         uint8_t b[6] = {0, USER_PING_RESPONSE};
-        put_be32(b + 2, p->ping_ts);
+        ls_put_be32(b + 2, p->ping_ts);
         p->ping_pending = false;
         err = send_control(p, LS_RTMP_USER_CONTROL, b, sizeof(b));
     }
     if (err == 0 && p->ack_window && p->rd.total - p->acked >= p->ack_window) {
         uint8_t b[4];
-        put_be32(b, (uint32_t)p->rd.total);
+        ls_put_be32(b, (uint32_t)p->rd.total);
         p->acked = p->rd.total;
         err = send_control(p, LS_RTMP_ACK, b, sizeof(b));
     }
@@ -210,7 +203,7 @@ static int start(struct ls_rtmp_pub *p)
     if (err == 0)
         err = handshake(p);
     uint8_t cs[4];
-    put_be32(cs, p->chunk_size);
+    ls_put_be32(cs, p->chunk_size);
     if (err == 0)
         err = send_control(p, LS_RTMP_SET_CHUNK_SIZE, cs, sizeof(cs));
     if (err == 0)

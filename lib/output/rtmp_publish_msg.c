@@ -9,13 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/util/bytes.h"
 #include "lib/flv/amf0.h"
 #include "lib/output/rtmp_publish_private.h"
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static bool contains(const struct ls_amf0_value *v, const char *word)
 {
@@ -96,12 +92,12 @@ int ls_rtmp_pub_on_msg(void *opaque, const struct ls_rtmp_msg *m, const uint8_t 
     switch (m->type) {
     case LS_RTMP_WINDOW_ACK_SIZE:
         if (m->size >= 4)
-            p->ack_window = get_be32(payload);
+            p->ack_window = ls_get_be32(payload);
         return 0;
     case LS_RTMP_USER_CONTROL:
         if (m->size >= 6 && payload[0] == 0 && payload[1] == 6) { /* ping request */
             p->ping_pending = true;
-            p->ping_ts = get_be32(payload + 2);
+            p->ping_ts = ls_get_be32(payload + 2);
         }
         return 0;
     case LS_RTMP_COMMAND_AMF0:
