@@ -34,6 +34,8 @@ struct ls_mp4_segment {
     int video_index, audio_index;
     uint32_t sample_rate;
     int64_t audio_next;   /**< expected next AAC pts, in samples; INT64_MIN before the first */
+    int64_t video_last_dts; /**< ms, INT64_MIN before the first */
+    int64_t video_last_duration; /**< ms between the last two frames: the next frame's guess */
 };
 
 static int write_fd(void *opaque, uint8_t *buf, int size)
@@ -123,8 +125,12 @@ static int setup(struct ls_mp4_segment *s, const struct ls_mp4_config *c)
     if (s->fmt->nb_streams == 0)
         return -EINVAL;
     AVDictionary *opts = NULL;
-    av_dict_set(&opts, "movflags", "empty_moov+default_base_moof+frag_keyframe", 0);
+    av_dict_set(&opts, "movflags", "empty_moov+default_base_moof+frag_keyframe+frag_discont", 0);
     av_dict_set_int(&opts, "frag_duration", (int64_t)c->fragment_ms * 1000, 0);
+    /* Keep the output's timeline (tfdt = the first frame's time): segment k+1 starts where
+     * segment k ends, instead of every segment being shifted to 0. */
+    av_dict_set(&opts, "avoid_negative_ts", "make_non_negative", 0);
+    av_dict_set(&opts, "use_editlist", "0", 0); /* none with empty_moov: say so, quietly */
     err = avformat_write_header(s->fmt, &opts);
     av_dict_free(&opts);
     if (err < 0)
@@ -152,6 +158,7 @@ int ls_mp4_segment_open(struct ls_mp4_segment **out, int fd, const struct ls_mp4
     s->fd = fd;
     s->video_index = s->audio_index = -1;
     s->audio_next = INT64_MIN;
+    s->video_last_dts = INT64_MIN;
     int err = setup(s, c);
     if (err < 0) {
         release(s);
@@ -188,13 +195,23 @@ int ls_mp4_segment_write(struct ls_mp4_segment *s, bool video, int64_t dts_ms, i
     pkt->data = (uint8_t *)data;
     pkt->size = (int)size;
     pkt->stream_index = index;
+    /* The muxer chose each stream's time base (its track timescale) in write_header. */
+    AVRational tb = s->fmt->streams[index]->time_base, ms = {1, 1000};
     if (video) {
-        pkt->dts = dts_ms;
-        pkt->pts = dts_ms + cts_ms;
+        if (s->video_last_dts != INT64_MIN && dts_ms > s->video_last_dts)
+            s->video_last_duration = dts_ms - s->video_last_dts;
+        s->video_last_dts = dts_ms;
+        pkt->dts = av_rescale_q(dts_ms, ms, tb);
+        pkt->pts = av_rescale_q(dts_ms + cts_ms, ms, tb);
+        /* Unknown until the next frame: the last interval is the best guess (it is what
+         * the muxer would assume for a fragment's last sample, without a warning). */
+        pkt->duration = av_rescale_q(s->video_last_duration ? s->video_last_duration : 40, ms, tb);
         pkt->flags = keyframe ? AV_PKT_FLAG_KEY : 0;
     } else {
-        pkt->dts = pkt->pts = audio_pts(s, dts_ms);
-        pkt->duration = AAC_FRAME_SAMPLES;
+        int64_t pts = audio_pts(s, dts_ms);
+        AVRational sr = {1, (int)s->sample_rate};
+        pkt->dts = pkt->pts = av_rescale_q(pts, sr, tb);
+        pkt->duration = av_rescale_q(AAC_FRAME_SAMPLES, sr, tb);
         pkt->flags = AV_PKT_FLAG_KEY;
     }
     int err = av_write_frame(s->fmt, pkt);
