@@ -133,7 +133,7 @@ static void test_audio_tags(void)
     const uint8_t bad_rate[2] = {0x16, 0x90}; /* frequency index 13: reserved */
     CHECK_EQ_INT(ls_mp4_aac_format(bad_rate, 2, &rate, &ch), -EBADMSG);
     /* Explicit 24-bit rate (index 15): 16000 Hz, mono. */
-    const uint8_t explicit_rate[5] = {0x17, 0x80, 0x07, 0xd0, 0x08};
+    const uint8_t explicit_rate[5] = {0x17, 0x80, 0x1f, 0x40, 0x08};
     CHECK_EQ_INT(ls_mp4_aac_format(explicit_rate, 5, &rate, &ch), 0);
     CHECK_EQ_INT(rate, 16000);
     CHECK_EQ_INT(ch, 1);
