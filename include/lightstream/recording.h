@@ -79,7 +79,8 @@ struct ls_retention_policy {
  * so an application may apply one budget across relays by listing every
  * recording directory into one array.
  *
- * @param entries the listing, sorted oldest first (by end_s, then by name)
+ * @param entries the listing, oldest first (lib/output sorts a folder by name: the UTC
+ *        start time in it)
  * @param n how many
  * @param policy the limits
  * @param now_s the time now, seconds since the epoch
