@@ -35,6 +35,11 @@ enum ls_event_type {
     LS_EVENT_OUTPUT_DOWN = 3, /**< an output failed (@ref ls_event.error), or was removed (error 0,
                                    state stopped; reported on the thread that removed it) */
     LS_EVENT_ERROR = 4,       /**< the input failed (@ref ls_event.error, @ref ls_event.message) */
+    LS_EVENT_SEGMENT_OPENED = 5,   /**< an `mp4:` output began a segment (its path is the message) */
+    LS_EVENT_SEGMENT_CLOSED = 6,   /**< an `mp4:` output finished a segment (its path is the message) */
+    LS_EVENT_RECORDING_PAUSED = 7, /**< an `mp4:` output stopped recording: the disk is full
+                                        (@ref ls_event.error is -ENOSPC or -EDQUOT) */
+    LS_EVENT_RECORDING_RESUMED = 8, /**< an `mp4:` output records again after a pause */
 };
 
 /** One event. Valid only during the callback. */
@@ -57,7 +62,8 @@ struct ls_event {
 typedef void (*ls_event_fn)(void *user_data, struct ls_relay *relay,
                             const struct ls_event *event);
 
-/** Name of an event type ("state", "codec", "output-up", "output-down", "error"). */
+/** Name of an event type ("state", "codec", "output-up", "output-down", "error",
+ *  "segment-opened", "segment-closed", "recording-paused", "recording-resumed"). */
 LS_API const char *ls_event_type_name(enum ls_event_type type);
 
 #ifdef __cplusplus

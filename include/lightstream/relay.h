@@ -39,6 +39,7 @@
 
 #include "lightstream/common.h"
 #include "lightstream/events.h"
+#include "lightstream/recording.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -129,6 +130,8 @@ struct ls_output_settings {
     struct ls_reconnect_policy reconnect;
     /** Start with the GOP cache so the output is decodable at once (default true). */
     bool start_with_gop_cache;
+    /** Segments and retention of an `mp4:` output (defaults: see ls_recording_settings). */
+    struct ls_recording_settings recording;
 };
 
 /**
@@ -179,7 +182,9 @@ struct ls_output_stats {
     uint32_t latency_p99_us;  /**< the same, 99th percentile */
     char file[512];           /**< file outputs: the file being written, or the last one
                                    written, as opened (see ls_relay_add_output() for how it
-                                   is named); "" before the first and for other outputs */
+                                   is named); "" before the first and for other outputs;
+                                   `mp4:` outputs: the segment being written, or the last */
+    struct ls_recording_stats recording; /**< `mp4:` outputs: segments, retention, pauses */
 };
 
 /** Counters of repaired input timestamps, by kind. */
@@ -305,9 +310,26 @@ LS_API void ls_relay_destroy(struct ls_relay **r);
  * written as it is: a FIFO without a reader fails the open (-ENXIO) and is
  * retried like any output.
  *
+ * A target `mp4:<path>` records fragmented MP4 segments (recording.h) named
+ * like file recordings, one per segment: `mp4:/rec/cam1.mp4` →
+ * `/rec/cam1-20261207T173501Z.mp4`, cut at keyframes every
+ * ls_recording_settings.segment_ms and at codec changes, in fragments of at
+ * most fragment_ms (what a kill -9 may lose). H.264 (`avc1`), H.265 (`hvc1`)
+ * and AAC are written as they come (no transcoding); G.711 is not recorded
+ * (counted in ls_recording_stats.dropped_audio_frames). Each segment keeps
+ * the output's timeline, so segment k+1 starts where segment k ends. After
+ * each segment, the retention policy deletes this recording's oldest
+ * segments (names of the pattern only). When the disk is full the segment is
+ * closed, LS_EVENT_RECORDING_PAUSED is sent, frames are counted as
+ * paused_frames, and at a keyframe once resume_free_bytes are free a new
+ * segment starts (LS_EVENT_RECORDING_RESUMED); the output stays up and the
+ * relay never notices. Each segment opened and closed is an event
+ * (LS_EVENT_SEGMENT_OPENED, LS_EVENT_SEGMENT_CLOSED, the file in the message).
+ *
  * @param r the relay
- * @param target `rtmp://…` or `rtmps://…` URL (stream key in the path), or a
- *        path to a `.flv` file (`file:` prefix allowed), see above
+ * @param target `rtmp://…` or `rtmps://…` URL (stream key in the path), a
+ *        path to a `.flv` file (`file:` prefix allowed), or `mp4:` and the
+ *        pattern of MP4 segments, see above
  * @param s settings, or NULL for the defaults; copied
  * @param[out] id the output's id for stats and removal (may be NULL)
  * @return 0, -EINVAL (no file name: empty, or a path ending in '/'),

@@ -34,6 +34,13 @@ static int classify(const char *target, ls_tag_fn fn, enum ls_output_kind *kind,
         *kind = LS_OUTPUT_RTMP;
         /* rtmps:// needs TLS: FFmpeg's avio has it, our publisher does not. */
         *ops = has_prefix(target, "rtmps://") ? &ls_sink_rtmps : &ls_sink_rtmp;
+    } else if (has_prefix(target, "mp4:")) {
+        char name[sizeof(((struct ls_output_stats *)0)->file)];
+        int err = ls_recording_name(name, sizeof(name), target + 4, 0, LS_RECORDING_MAX_SUFFIX);
+        if (err < 0)
+            return err;
+        *kind = LS_OUTPUT_MP4;
+        *ops = &ls_sink_mp4;
     } else if (has_prefix(target, "file:") || !strstr(target, "://")) {
         /* Every recording's name must be possible, and fit in the stats. */
         char name[sizeof(((struct ls_output_stats *)0)->file)];

@@ -40,6 +40,7 @@ enum ls_output_kind {
     LS_OUTPUT_RTMP,
     LS_OUTPUT_FILE,
     LS_OUTPUT_SUBSCRIBER,
+    LS_OUTPUT_MP4,
 };
 
 /** A run of bytes; a tag is written as header, shared body and trailer without copying. */
@@ -68,6 +69,7 @@ extern const struct ls_sink_ops ls_sink_rtmp;  /**< rtmp://: our publisher */
 extern const struct ls_sink_ops ls_sink_rtmps; /**< rtmps://: FFmpeg's rtmp protocol over TLS */
 extern const struct ls_sink_ops ls_sink_file;
 extern const struct ls_sink_ops ls_sink_subscriber;
+extern const struct ls_sink_ops ls_sink_mp4; /**< mp4:<pattern>: segmented MP4 recording */
 
 struct ls_output {
     int id;

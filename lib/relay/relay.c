@@ -40,6 +40,8 @@ void ls_output_default_settings(struct ls_output_settings *s)
         .reconnect = {.initial_delay_ms = 1000, .max_delay_ms = 30000, .jitter_percent = 20,
                       .max_attempts = 0, .auth_delay_ms = 30000},
         .start_with_gop_cache = true,
+        .recording = {.segment_ms = 60000, .fragment_ms = 1000,
+                      .resume_free_bytes = 16u << 20},
     };
 }
 

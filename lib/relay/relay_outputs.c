@@ -204,8 +204,10 @@ static void output_event(void *host, struct ls_output *o, enum ls_event_type typ
         return;
     struct ls_output_stats st;
     ls_output_get_stats(o, &st);
-    /* A file output that comes up names the file it has just created. */
-    const char *what = type == LS_EVENT_OUTPUT_UP && st.file[0] ? st.file : o->target_redacted;
+    /* A file output that comes up names the file it has just created; recording events
+     * name their segment. */
+    bool names_file = type == LS_EVENT_OUTPUT_UP || type >= LS_EVENT_SEGMENT_OPENED;
+    const char *what = names_file && st.file[0] ? st.file : o->target_redacted;
     char msg[640];
     snprintf(msg, sizeof(msg), "%s%s%s", what, err ? ": " : "", err ? ls_strerror(err) : "");
     struct ls_event ev = {

@@ -23,6 +23,14 @@ const char *ls_event_type_name(enum ls_event_type type)
         return "output-down";
     case LS_EVENT_ERROR:
         return "error";
+    case LS_EVENT_SEGMENT_OPENED:
+        return "segment-opened";
+    case LS_EVENT_SEGMENT_CLOSED:
+        return "segment-closed";
+    case LS_EVENT_RECORDING_PAUSED:
+        return "recording-paused";
+    case LS_EVENT_RECORDING_RESUMED:
+        return "recording-resumed";
     }
     return "unknown";
 }

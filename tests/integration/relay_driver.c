@@ -11,12 +11,14 @@
  *     [--output URL|PATH]... [--sub-file PATH] [--sub-stuck] [--queue-bytes N]
  *     [--duration S] [--interval-ms N] [--no-interleave]
  *     [--late-ms N [--late-output URL|PATH]... [--late-sub-file PATH]]
- *     [--remove-at ID:MS]...
+ *     [--remove-at ID:MS]... [--rec KEY=N]...
  *
  * --late-ms adds the --late-output targets and the --late-sub-file subscriber N ms after
  * the start (printing {"added":id,"target":...,"error":e}); --remove-at removes output ID
  * (as numbered by the library: 1, 2, ... in the order added) MS ms after the start
  * (printing {"removed":id,"error":e,"remove_ms":how long the call took}).
+ * --rec sets a field of ls_recording_settings for mp4: outputs (segment_ms, fragment_ms,
+ * max_age_s, max_bytes, resume_free_bytes).
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -122,9 +124,37 @@ static void print_output(const struct ls_output_stats *o)
            o->reconnects, o->last_error);
     json_str(o->last_error_message);
     printf(",\"uptime_ms\":%llu,\"first_video_ms\":%u,\"latency_p50_us\":%u,"
-           "\"latency_p99_us\":%u}",
+           "\"latency_p99_us\":%u,",
            (unsigned long long)o->uptime_ms, o->first_video_ms, o->latency_p50_us,
            o->latency_p99_us);
+    const struct ls_recording_stats *r = &o->recording;
+    printf("\"recording\":{\"segments\":%llu,\"deleted_segments\":%llu,\"deleted_bytes\":%llu,"
+           "\"paused\":%s,\"pauses\":%u,\"paused_frames\":%llu,\"dropped_audio_frames\":%llu}}",
+           (unsigned long long)r->segments, (unsigned long long)r->deleted_segments,
+           (unsigned long long)r->deleted_bytes, r->paused ? "true" : "false", r->pauses,
+           (unsigned long long)r->paused_frames, (unsigned long long)r->dropped_audio_frames);
+}
+
+/** --rec KEY=N: one field of the mp4: outputs' recording settings. */
+static int set_rec(struct ls_recording_settings *rs, const char *arg)
+{
+    char key[32];
+    unsigned long long v;
+    if (sscanf(arg, "%31[a-z_]=%llu", key, &v) != 2)
+        return -1;
+    if (!strcmp(key, "segment_ms"))
+        rs->segment_ms = (uint32_t)v;
+    else if (!strcmp(key, "fragment_ms"))
+        rs->fragment_ms = (uint32_t)v;
+    else if (!strcmp(key, "max_age_s"))
+        rs->max_age_s = (uint32_t)v;
+    else if (!strcmp(key, "max_bytes"))
+        rs->max_bytes = v;
+    else if (!strcmp(key, "resume_free_bytes"))
+        rs->resume_free_bytes = v;
+    else
+        return -1;
+    return 0;
 }
 
 static void print_stats(struct ls_relay *relay, const char *key, double stop_ms)
@@ -186,7 +216,8 @@ int main(int argc, char **argv)
         {"sub-stuck", 0, NULL, 'x'}, {"queue-bytes", 1, NULL, 'q'}, {"duration", 1, NULL, 'd'},
         {"interval-ms", 1, NULL, 'n'}, {"late-ms", 1, NULL, 'L'},
         {"late-output", 1, NULL, 'O'}, {"late-sub-file", 1, NULL, 'F'},
-        {"remove-at", 1, NULL, 'R'}, {"no-interleave", 0, NULL, 'I'}, {NULL, 0, NULL, 0},
+        {"remove-at", 1, NULL, 'R'}, {"no-interleave", 0, NULL, 'I'}, {"rec", 1, NULL, 'E'},
+        {NULL, 0, NULL, 0},
     };
     struct ls_relay_settings s;
     ls_relay_default_settings(&s);
@@ -217,6 +248,7 @@ int main(int argc, char **argv)
         case 'f': sub_file = optarg; break;
         case 'x': stuck = 1; break;
         case 'I': s.interleave = false; break;
+        case 'E': if (set_rec(&os.recording, optarg) < 0) return 2; break;
         case 'q': os.queue_max_bytes = (uint32_t)atoi(optarg); break;
         case 'd': duration = atof(optarg); break;
         case 'n': interval_ms = atof(optarg); break;
