@@ -227,6 +227,7 @@ static void test_writer_reader(void)
 
 static void test_hostile(void)
 {
+    static const uint8_t filler[128];
     struct ls_rtmp_reader r;
     struct got g = {0};
     static struct stream s;
@@ -247,7 +248,7 @@ static void test_hostile(void)
     s.n = 0;
     for (unsigned c = 2; c < 2 + LS_RTMP_READ_STREAMS + 1; c++) {
         chunk(&s, 0, c, 0, 200, 20, 0); /* one full chunk of each: all in flight */
-        put(&s, s.b, 128);
+        put(&s, filler, 128);
     }
     ls_rtmp_reader_init(&r);
     CHECK_EQ_INT(feed_split(&r, &s, 0, &g), -EBADMSG);
@@ -262,7 +263,7 @@ static void test_hostile(void)
     /* A new header in the middle of a message. */
     s.n = 0;
     chunk(&s, 0, 3, 0, 200, 20, 0);
-    put(&s, s.b, 128);
+    put(&s, filler, 128);
     chunk(&s, 0, 3, 0, 10, 20, 0);
     ls_rtmp_reader_init(&r);
     CHECK_EQ_INT(feed_split(&r, &s, 0, &g), -EBADMSG);
@@ -270,7 +271,7 @@ static void test_hostile(void)
     /* Abort drops a partial message; the stream goes on. */
     s.n = 0;
     chunk(&s, 0, 3, 0, 200, 20, 0);
-    put(&s, s.b, 128);
+    put(&s, filler, 128);
     chunk(&s, 0, 2, 0, 4, 2, 0);
     be(&s, 3, 4);
     chunk(&s, 0, 3, 0, 1, 20, 0);
