@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Installs what liblightstream needs on Debian 12, and only what is missing.
 #
-#   tests/harness/deps.sh [--build-only | --tests]
+#   tests/harness/deps.sh [--build-only | --demo | --tests]
 #
-#   --build-only  compilers, meson/ninja and the -dev libraries (FFmpeg 5.1, libevent, jansson, gSOAP),
-#                 Node.js + npm and mpegts.js (npm ci into daemon/web/node_modules: lightstreamd's
-#                 page serves it, so running the daemon needs it too)
-#   --tests       (default) all of that plus the integration-test servers and tools: ffmpeg,
-#                 gst-rtsp-server via python3-gi, nginx + libnginx-mod-rtmp, node-media-server 4.x
-#                 and playwright-core (npm ci into tests/harness/node_modules), Debian's chromium
-#                 (the browser test), wrk (the API benchmark), iproute2, util-linux, procps, curl
+#   --build-only  what daemon/run.sh needs to build and run lightstreamd: gcc, meson/ninja,
+#                 pkg-config and the -dev libraries (FFmpeg 5.1, libevent, jansson, gSOAP), Node.js +
+#                 npm and mpegts.js (npm ci into daemon/web/node_modules: lightstreamd's page serves
+#                 it); nothing for the tests (no clang, no test servers, no test npm packages)
+#   --demo        that plus what `daemon/run.sh --demo` needs for its camera: ffmpeg (one clip),
+#                 gst-rtsp-server via python3-gi with the good/bad plugins, curl
+#   --tests       (default) all of that plus clang + libclang-rt (fuzzing) and the integration-test
+#                 servers and tools: ffmpeg, gst-rtsp-server via python3-gi, nginx +
+#                 libnginx-mod-rtmp, node-media-server 4.x and playwright-core (npm ci into
+#                 tests/harness/node_modules), Debian's chromium (the browser test), wrk (the API
+#                 benchmark), iproute2, util-linux, procps, curl
 #
 # Idempotent: checks with dpkg-query first; runs `apt-get update` once, and only when something
 # is missing. Runs as root, or through sudo. Installing nginx must not leave the distribution's
@@ -22,8 +26,9 @@ mode=tests
 case "${1:-}" in
     "" | --tests) mode=tests ;;
     --build-only) mode=build ;;
-    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
-    *) echo "deps.sh: unknown option '$1' (use --build-only or --tests)" >&2; exit 2 ;;
+    --demo) mode=demo ;;
+    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) echo "deps.sh: unknown option '$1' (use --build-only, --demo or --tests)" >&2; exit 2 ;;
 esac
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -41,19 +46,22 @@ else
     die "run as root, or install sudo"
 fi
 
-build_pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+build_pkgs=(meson ninja-build pkg-config gcc
             libavformat-dev libavcodec-dev libavutil-dev
             libevent-dev libjansson-dev gsoap libgsoap-dev)
-test_pkgs=(ffmpeg python3 python3-gi
+# The demo camera (tests/harness/camera.py serving one clip made by ffmpeg).
+demo_pkgs=(ffmpeg python3 python3-gi
            gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-rtsp-server-1.0
            gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-           gstreamer1.0-plugins-ugly
+           curl ca-certificates)
+test_pkgs=(clang libclang-rt-14-dev gstreamer1.0-plugins-ugly
            chromium wrk
-           iproute2 util-linux procps curl ca-certificates)
+           iproute2 util-linux procps)
 
 installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
 
 want=("${build_pkgs[@]}")
+[ "$mode" = build ] || want+=("${demo_pkgs[@]}")
 [ "$mode" = tests ] && want+=("${test_pkgs[@]}")
 
 missing=()
