@@ -27,7 +27,7 @@ case "${1:-}" in
     "" | --tests) mode=tests ;;
     --build-only) mode=build ;;
     --demo) mode=demo ;;
-    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "deps.sh: unknown option '$1' (use --build-only, --demo or --tests)" >&2; exit 2 ;;
 esac
 
