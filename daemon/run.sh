@@ -98,6 +98,7 @@ trap 'exit 129' HUP
 
 if [ "$demo" = 1 ]; then
     # Demo camera: one looped clip served by gst-rtsp-server on 127.0.0.1, demuxed before READY.
+    t0=$(date +%s.%N)
     media="$top/build/demo-media"
     sh daemon/demo_clip.sh "$media/h264_aac.mp4"
     cam_out=$(mktemp)
@@ -105,9 +106,11 @@ if [ "$demo" = 1 ]; then
         --port 0 >"$cam_out" &
     cam=$!
     i=0
-    while [ $i -lt 100 ] && ! grep -q READY "$cam_out"; do sleep 0.1; i=$((i + 1)); done
+    while [ $i -lt 200 ] && ! grep -q READY "$cam_out"; do sleep 0.05; i=$((i + 1)); done
     cam_port=$(sed -n 's/^READY \([0-9]*\).*/\1/p' "$cam_out")
     [ -n "$cam_port" ] || { echo "run.sh: the test camera did not start" >&2; exit 1; }
+    awk -v a="$t0" -v b="$(date +%s.%N)" \
+        'BEGIN { printf "demo: the test camera and its clip were ready in %.1f s\n", b - a }' >&2
 fi
 
 "$daemon" --data-dir "$data" --web-dir "$web" --port-file "$port_file" "$@" &

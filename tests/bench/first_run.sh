@@ -30,6 +30,7 @@ trap 'exit 143' TERM
 git clone -q "$repo" "$dir/src"
 now() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 t0=$(date +%s.%N)
+: >"$dir/out"   # before the background job opens it: the loop below reads it at once
 "$dir/src/daemon/run.sh" $demo --port 0 >"$dir/out" 2>&1 &
 pid=$!
 
