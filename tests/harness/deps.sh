@@ -156,6 +156,50 @@ done
 
 [ -x /usr/bin/chromium ] || die "/usr/bin/chromium missing after install (the browser test needs it)"
 
+# The upstream tarballs of subprojects/*.wrap, for tests/fallback (which builds lightstreamd with
+# meson's fallback, offline): Debian's source packages carry the very same files as their
+# .orig.tar.gz (the test checks their hashes against the wraps). apt-get source through a
+# private configuration (deb-src lines, lists and cache under tests/.cache/apt-src), so the
+# machine's own apt sources stay as they are.
+wrap_sources() {
+    local top cache apt wanted=() p f
+    top="$(cd "$here/../.." && pwd)"
+    cache="$top/tests/.cache/wrap-sources"
+    apt="$top/tests/.cache/apt-src"
+    for p in jansson:jansson_2.14.orig.tar.gz libevent:libevent_2.1.12-stable.orig.tar.gz; do
+        [ -s "$cache/${p#*:}" ] || wanted+=("${p%%:*}")
+    done
+    if [ ${#wanted[@]} -eq 0 ]; then say "subprojects' source tarballs already fetched"; return; fi
+    say "fetching the Debian sources of ${wanted[*]} (for the subprojects fallback test)"
+    mkdir -p "$cache" "$apt/parts" "$apt/lists/partial" "$apt/cache"
+    local suite
+    # shellcheck source=/dev/null
+    suite="$(. /etc/os-release && echo "$VERSION_CODENAME")"
+    cat >"$apt/parts/deb-src.sources" <<SRC
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: $suite $suite-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: $suite-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    local opts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$apt/parts"
+                -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
+                -o APT::Sandbox::User="$(id -un)")
+    apt-get "${opts[@]}" update -qq || die "apt-get update of the deb-src lists failed"
+    (cd "$cache" && apt-get "${opts[@]}" source --download-only -qq "${wanted[@]}" >&2) ||
+        die "apt-get source ${wanted[*]} failed"
+    for f in jansson_2.14.orig.tar.gz libevent_2.1.12-stable.orig.tar.gz; do
+        [ -s "$cache/$f" ] || die "$f is not in Debian's source packages any more: update subprojects/*.wrap"
+    done
+}
+wrap_sources
+
 # node-media-server and playwright-core, pinned by package-lock.json, into tests/harness/node_modules.
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 if [ "$node_major" -lt 20 ]; then
