@@ -39,19 +39,28 @@ fi
 # Only what runs: the library, lightstreamd (and the ONVIF client it links when gSOAP is there).
 # meson's report goes to a log, shown when setup fails; ninja --quiet prints only what the
 # compiler says, which for this tree is nothing.
-build=build/run
-if [ ! -f "$build/build.ninja" ]; then
-    mkdir -p build
-    echo "run.sh: configuring $build (log: $build-setup.log)" >&2
-    meson setup "$build" -Dbuildtype=release -Dtests=false -Dexamples=false \
-        >build/run-setup.log 2>&1 || { cat build/run-setup.log >&2; exit 1; }
+# LS_RUN_BUILD=DIR uses a build directory configured elsewhere (tests/daemon/test_run_demo.sh
+# runs the tested build's lightstreamd); LS_RUN_STATE=DIR keeps lightstreamd-data and the
+# demo clip there instead of in build/.
+if [ -n "${LS_RUN_BUILD:-}" ]; then
+    build=$LS_RUN_BUILD
+    ninja --quiet -C "$build" daemon/lightstreamd >&2
+else
+    build=$top/build/run
+    if [ ! -f "$build/build.ninja" ]; then
+        mkdir -p build
+        echo "run.sh: configuring build/run (log: build/run-setup.log)" >&2
+        meson setup "$build" -Dbuildtype=release -Dtests=false -Dexamples=false \
+            >build/run-setup.log 2>&1 || { cat build/run-setup.log >&2; exit 1; }
+    fi
+    echo "run.sh: building build/run" >&2
+    ninja --quiet -C "$build" >&2
 fi
-echo "run.sh: building $build" >&2
-ninja --quiet -C "$build" >&2
+state=${LS_RUN_STATE:-$top/build}
 
-daemon="$top/$build/daemon/lightstreamd"
+daemon="$build/daemon/lightstreamd"
 web="$top/daemon/web"
-data="$top/build/lightstreamd-data"
+data="$state/lightstreamd-data"
 [ -x "$daemon" ] || { echo "run.sh: $daemon was not built (libevent or jansson missing?)" >&2; exit 1; }
 if [ ! -f "$web/node_modules/mpegts.js/dist/mpegts.js" ]; then
     (cd "$web" && npm ci --no-audit --no-fund --loglevel=error) >&2
@@ -99,7 +108,7 @@ trap 'exit 129' HUP
 if [ "$demo" = 1 ]; then
     # Demo camera: one looped clip served by gst-rtsp-server on 127.0.0.1, demuxed before READY.
     t0=$(date +%s.%N)
-    media="$top/build/demo-media"
+    media="$state/demo-media"
     sh daemon/demo_clip.sh "$media/h264_aac.mp4"
     cam_out=$(mktemp)
     /usr/bin/python3 tests/harness/camera.py --media "$media" --mount /h264_aac --preload \
