@@ -4,7 +4,7 @@
 #   daemon/run.sh [--demo] [lightstreamd option]...
 #
 # Installs what is missing (tests/harness/deps.sh --build-only: the compiler, the -dev libraries
-# and mpegts.js for the page, nothing for the tests), builds only what it runs into build/run
+# and mpegts.js for the page, without npm; nothing for the tests), builds only what it runs into build/run
 # (release, no tests, examples or fuzzers; a warning-free build prints nothing but warnings),
 # and starts build/run/daemon/lightstreamd with its state in build/lightstreamd-data and the
 # page from daemon/web, listening on 127.0.0.1:2233 unless told otherwise; then prints the page's
@@ -62,9 +62,8 @@ daemon="$build/daemon/lightstreamd"
 web="$top/daemon/web"
 data="$state/lightstreamd-data"
 [ -x "$daemon" ] || { echo "run.sh: $daemon was not built (libevent or jansson missing?)" >&2; exit 1; }
-if [ ! -f "$web/node_modules/mpegts.js/dist/mpegts.js" ]; then
-    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error) >&2
-fi
+[ -f "$web/node_modules/mpegts.js/dist/mpegts.js" ] ||
+    { echo "run.sh: $web/node_modules/mpegts.js is missing (deps.sh fetches it)" >&2; exit 1; }
 
 # The address to print: what --listen/-l says, else the default; a wildcard is reached on loopback.
 host=127.0.0.1

@@ -4,9 +4,11 @@
 #   tests/harness/deps.sh [--build-only | --demo | --tests]
 #
 #   --build-only  what daemon/run.sh needs to build and run lightstreamd: gcc, meson/ninja,
-#                 pkg-config and the -dev libraries (FFmpeg 5.1, libevent, jansson, gSOAP), Node.js +
-#                 npm and mpegts.js (npm ci into daemon/web/node_modules: lightstreamd's page serves
-#                 it); nothing for the tests (no clang, no test servers, no test npm packages)
+#                 pkg-config and the -dev libraries (FFmpeg 5.1, libevent, jansson, gSOAP), and
+#                 mpegts.js, which lightstreamd's page serves: its npm tarball, pinned and checked
+#                 by daemon/web/package-lock.json, unpacked into daemon/web/node_modules without
+#                 Node.js or npm (Debian's npm alone is some 380 packages); nothing for the tests
+#                 (no clang, no test servers, no npm packages of the tests)
 #   --demo        that plus what `daemon/run.sh --demo` needs for its camera: ffmpeg (one clip),
 #                 gst-rtsp-server via python3-gi with the good/bad plugins, curl
 #   --tests       (default) all of that plus clang + libclang-rt (fuzzing) and the integration-test
@@ -27,7 +29,7 @@ case "${1:-}" in
     "" | --tests) mode=tests ;;
     --build-only) mode=build ;;
     --demo) mode=demo ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "deps.sh: unknown option '$1' (use --build-only, --demo or --tests)" >&2; exit 2 ;;
 esac
 
@@ -46,7 +48,7 @@ else
     die "run as root, or install sudo"
 fi
 
-build_pkgs=(meson ninja-build pkg-config gcc
+build_pkgs=(meson ninja-build pkg-config gcc python3
             libavformat-dev libavcodec-dev libavutil-dev
             libevent-dev libjansson-dev gsoap libgsoap-dev)
 # The demo camera (tests/harness/camera.py serving one clip made by ffmpeg).
@@ -73,11 +75,11 @@ if [ "$mode" = tests ]; then
     if [ ! -x /usr/sbin/nginx ]; then missing+=(nginx); new_nginx=1; fi
     [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
 fi
-# Node.js (both modes: mpegts.js for the daemon's page comes from npm): keep the machine's own
-# (e.g. a NodeSource build); Debian's only when absent.
-if ! command -v node >/dev/null; then
+# Node.js (the tests' npm packages): keep the machine's own (e.g. a NodeSource build); Debian's
+# only when absent.
+if [ "$mode" = tests ] && ! command -v node >/dev/null; then
     missing+=(nodejs npm)
-elif ! command -v npm >/dev/null; then
+elif [ "$mode" = tests ] && ! command -v npm >/dev/null; then
     missing+=(npm)
 fi
 
@@ -124,8 +126,50 @@ npm_ci() {
     fi
 }
 
+# mpegts.js without npm: the registry's tarball of the version package-lock.json pins, checked
+# against its integrity hash; only package.json, the licence and dist/ (the bundle the page
+# loads; its two npm dependencies are inside it) are unpacked. Leaves npm_ci's stamp, so a
+# later --tests run does not install it again.
+fetch_mpegts() {
+    local dir="$1" stamp="$1/node_modules/.lsharness-lock-sha256" sum
+    sum="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+    if [ -f "$dir/node_modules/mpegts.js/package.json" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
+        say "mpegts.js already installed"
+        return
+    fi
+    say "fetching mpegts.js into $dir/node_modules"
+    python3 - "$dir" <<'PY' || die "fetching mpegts.js failed"
+import base64, hashlib, io, json, os, sys, tarfile, urllib.request
+d = sys.argv[1]
+p = json.load(open(os.path.join(d, "package-lock.json")))["packages"]["node_modules/mpegts.js"]
+registry = os.environ.get("npm_config_registry", "https://registry.npmjs.org/").rstrip("/")
+url = "%s/mpegts.js/-/mpegts.js-%s.tgz" % (registry, p["version"])
+data = urllib.request.urlopen(url, timeout=60).read()
+algo, want = p["integrity"].split("-", 1)
+got = base64.b64encode(hashlib.new(algo, data).digest()).decode()
+if got != want:
+    sys.exit("%s: %s %s, package-lock.json says %s" % (url, algo, got, want))
+dest = os.path.join(d, "node_modules", "mpegts.js")
+with tarfile.open(fileobj=io.BytesIO(data)) as t:
+    for m in t.getmembers():
+        name = m.name[len("package/"):] if m.name.startswith("package/") else None
+        if not m.isfile() or name is None or ".." in name.split("/"):
+            continue
+        if name in ("package.json", "LICENSE") or name.startswith("dist/"):
+            os.makedirs(os.path.dirname(os.path.join(dest, name)), exist_ok=True)
+            with open(os.path.join(dest, name), "wb") as f:
+                f.write(t.extractfile(m).read())
+PY
+    echo "$sum" >"$stamp"
+}
+
 # mpegts.js, pinned by daemon/web/package-lock.json: lightstreamd serves it to its page.
-npm_ci "$(cd "$here/../../daemon/web" && pwd)" mpegts.js "mpegts.js"
+web="$(cd "$here/../../daemon/web" && pwd)"
+if [ "$mode" = tests ]; then
+    npm_ci "$web" mpegts.js "mpegts.js"
+else
+    fetch_mpegts "$web"
+fi
 
 [ "$mode" = tests ] || { say "ok ($mode)"; exit 0; }
 
