@@ -3,10 +3,10 @@
 #
 #   daemon/run.sh [--demo] [lightstreamd option]...
 #
-# Installs what is missing (tests/harness/deps.sh --build-only: the compiler, the -dev libraries
-# and mpegts.js for the page, without npm; nothing for the tests), builds only what it runs into build/run
-# (release, no tests, examples or fuzzers; a warning-free build prints nothing but warnings),
-# and starts build/run/daemon/lightstreamd with its state in build/lightstreamd-data and the
+# Installs what is missing (tests/harness/deps.sh --build-only: the compiler, the -dev
+# libraries and mpegts.js for the page, without npm; nothing for the tests), builds only what
+# it runs into build/run (release, no tests, examples or fuzzers; quiet: only the compiler's
+# own messages would show, and there are none), and starts build/run/daemon/lightstreamd with its state in build/lightstreamd-data and the
 # page from daemon/web, listening on 127.0.0.1:2233 unless told otherwise; then prints the page's
 # address. Other options go to lightstreamd as they are (see `daemon/run.sh --help`), e.g.
 # `daemon/run.sh --port 8080 --log-level debug`; tokens come from LSD_API_TOKEN and
