@@ -2,7 +2,7 @@
 # subprojects/ works: lightstreamd builds with libevent and jansson from their wraps instead of
 # the system's -dev packages, offline, and the daemon built that way answers its API.
 #
-#   test_fallback.sh SOURCE_DIR
+#   test_fallback.sh SOURCE_DIR [SANITIZERS]     (SANITIZERS: meson's b_sanitize, e.g. address,undefined)
 #
 # The wraps' tarballs come from Debian's source packages (tests/harness/deps.sh --tests fetches
 # them into tests/.cache/wrap-sources, or set LS_WRAP_SOURCES): each must have the hash its wrap
@@ -12,6 +12,7 @@
 # system library and serve POST/GET/DELETE /api/v1/relays (evhttp + jansson at work).
 set -eu
 src=$1
+sanitize=${2:-none}
 cache=${LS_WRAP_SOURCES:-$src/tests/.cache/wrap-sources}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -48,6 +49,7 @@ done
 meson setup "$work/build" "$work/src" --wrap-mode=nodownload \
     --force-fallback-for=jansson,libevent,libevent_pthreads -Ddaemon=enabled \
     -Donvif=disabled -Dtests=false -Dexamples=false -Doptimization=0 -Dwerror=true \
+    -Db_sanitize="$sanitize" -Db_lundef="$([ "$sanitize" = none ] && echo true || echo false)" \
     >"$work/setup.log" 2>&1 || { cat "$work/setup.log"; fail "meson setup with the fallback failed"; }
 grep -Eq '^ *jansson *: *YES' "$work/setup.log" || { cat "$work/setup.log"; fail "jansson subproject not used"; }
 grep -Eq '^ *libevent *: *YES' "$work/setup.log" || { cat "$work/setup.log"; fail "libevent subproject not used"; }
@@ -75,5 +77,11 @@ code=$(curl -s -o "$work/post" -w '%{http_code}' -H 'Content-Type: application/j
 curl -sf "$base/fb" | grep -q '"source": *"rtsp://127.0.0.1:9/x"' || fail "GET does not give the relay back"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$base/fb")
 [ "$code" = 204 ] || fail "DELETE answered $code"
+# A clean stop (in a sanitizer build: no leak, no undefined behaviour reported).
+kill -TERM "$lsd"
+st=0
+wait "$lsd" || st=$?
+lsd=
+[ "$st" = 0 ] || { cat "$work/lsd.log"; fail "lightstreamd exited with status $st on SIGTERM"; }
 echo "lightstreamd built with libevent $(sed -n 's/^project(.libevent., .c., version: .\([0-9.]*\).*/\1/p' \
     "$src/subprojects/packagefiles/libevent/meson.build") and jansson from subprojects/, offline; its API works"
