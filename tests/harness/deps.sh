@@ -48,14 +48,14 @@ else
     die "run as root, or install sudo"
 fi
 
-build_pkgs=(meson ninja-build pkg-config gcc python3
+build_pkgs=(meson ninja-build pkg-config gcc python3 ca-certificates
             libavformat-dev libavcodec-dev libavutil-dev
             libevent-dev libjansson-dev gsoap libgsoap-dev)
 # The demo camera (tests/harness/camera.py serving one clip made by ffmpeg).
 demo_pkgs=(ffmpeg python3 python3-gi
            gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-rtsp-server-1.0
            gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-           curl ca-certificates)
+           curl)
 test_pkgs=(clang libclang-rt-14-dev gstreamer1.0-plugins-ugly
            chromium wrk
            iproute2 util-linux procps)
