@@ -48,7 +48,7 @@ else
     die "run as root, or install sudo"
 fi
 
-build_pkgs=(meson ninja-build pkg-config gcc python3 ca-certificates
+build_pkgs=(meson ninja-build pkg-config gcc libc6-dev python3 ca-certificates
             libavformat-dev libavcodec-dev libavutil-dev
             libevent-dev libjansson-dev gsoap libgsoap-dev)
 # The demo camera (tests/harness/camera.py serving one clip made by ffmpeg).
