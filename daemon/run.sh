@@ -153,7 +153,14 @@ if [ "$demo" = 1 ]; then
         *) echo "run.sh: adding the demo relay failed (HTTP $code)" >&2 ;;
     esac
     # Renew the lease while this script lives (kill -0 $$: not after a kill -9 of it either).
-    (while sleep 10 && kill -0 $$ 2>/dev/null; do api POST /api/v1/relays/demo/lease '{}' >/dev/null; done) &
+    # The loop's sleep goes with it: a stray sleep would hold the terminal for up to 10 s.
+    (
+        nap=
+        trap '[ -z "$nap" ] || kill "$nap" 2>/dev/null; exit 0' TERM
+        while sleep 10 & nap=$! && wait "$nap" && kill -0 $$ 2>/dev/null; do
+            api POST /api/v1/relays/demo/lease '{}' >/dev/null
+        done
+    ) &
     renew=$!
 fi
 
