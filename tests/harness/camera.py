@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The test camera: gst-rtsp-server serving the harness clips, looped forever, on 127.0.0.1.
 
-    /usr/bin/python3 tests/harness/camera.py --media DIR [--port 0] [--password PW]
+    /usr/bin/python3 tests/harness/camera.py --media DIR [--port 0] [--password PW] [--mount PATH]...
 
 Prints one line "READY <port>" on stdout once it listens. Stops cleanly on SIGTERM/SIGINT;
 SIGSTOP/SIGCONT are harmless (after a freeze the stream resumes at the next keyframe, with
@@ -470,9 +470,19 @@ def main():
                     help="LO-HI UDP port range for RTP/RTCP on 127.0.0.1 (default: random 400-port range)")
     ap.add_argument("--preload", action="store_true",
                     help="demux every clip before READY (otherwise on a mount's first use)")
+    ap.add_argument("--mount", action="append", metavar="PATH",
+                    help="serve only this mount (repeatable; default: all). daemon/run.sh --demo serves "
+                         "/h264_aac alone so that it needs one clip, made in a second")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     verbose = args.verbose
+    if args.mount:
+        unknown = [m for m in args.mount if m not in MOUNTS]
+        if unknown:
+            sys.stderr.write("camera: unknown mount %s\n" % ", ".join(unknown))
+            return 2
+        for m in [m for m in MOUNTS if m not in args.mount]:
+            del MOUNTS[m]
     if args.rtp_ports == "auto":
         args.rtp_ports = pick_rtp_range(400)
     else:

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Installs what liblightstream needs on Debian 12, and only what is missing.
 #
-#   tests/harness/deps.sh [--build-only | --tests]
+#   tests/harness/deps.sh [--build-only | --demo | --tests]
 #
-#   --build-only  compilers, meson/ninja and the -dev libraries (FFmpeg 5.1, libevent, jansson, gSOAP),
-#                 Node.js + npm and mpegts.js (npm ci into daemon/web/node_modules: lightstreamd's
-#                 page serves it, so running the daemon needs it too)
-#   --tests       (default) all of that plus the integration-test servers and tools: ffmpeg,
-#                 gst-rtsp-server via python3-gi, nginx + libnginx-mod-rtmp, node-media-server 4.x
-#                 and playwright-core (npm ci into tests/harness/node_modules), @redocly/cli (npm ci
-#                 into tests/daemon/redocly/node_modules: the OpenAPI lint), Debian's chromium
-#                 (the browser test), wrk (the API benchmark), doxygen (the public-header docs test),
+#   --build-only  what daemon/run.sh needs to build and run lightstreamd: gcc, meson/ninja,
+#                 pkg-config and the -dev libraries (FFmpeg 5.1, libevent, jansson, gSOAP), and
+#                 mpegts.js, which lightstreamd's page serves: its npm tarball, pinned and checked
+#                 by daemon/web/package-lock.json, unpacked into daemon/web/node_modules without
+#                 Node.js or npm (Debian's npm alone is some 380 packages); nothing for the tests
+#                 (no clang, no test servers, no npm packages of the tests)
+#   --demo        that plus what `daemon/run.sh --demo` needs for its camera: ffmpeg (one clip),
+#                 gst-rtsp-server via python3-gi with the good/bad plugins, curl
+#   --tests       (default) all of that plus clang + libclang-rt (fuzzing) and the integration-test
+#                 servers and tools: ffmpeg, gst-rtsp-server via python3-gi, nginx +
+#                 libnginx-mod-rtmp, node-media-server 4.x and playwright-core (npm ci into
+#                 tests/harness/node_modules), @redocly/cli (npm ci into
+#                 tests/daemon/redocly/node_modules: the OpenAPI lint), Debian's chromium (the
+#                 browser test), wrk (the API benchmark), doxygen (the public-header docs test),
 #                 groff-base + man-db (the man page test), iproute2, util-linux, procps, curl
 #
 # Idempotent: checks with dpkg-query first; runs `apt-get update` once, and only when something
@@ -24,8 +30,9 @@ mode=tests
 case "${1:-}" in
     "" | --tests) mode=tests ;;
     --build-only) mode=build ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
-    *) echo "deps.sh: unknown option '$1' (use --build-only or --tests)" >&2; exit 2 ;;
+    --demo) mode=demo ;;
+    -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
+    *) echo "deps.sh: unknown option '$1' (use --build-only, --demo or --tests)" >&2; exit 2 ;;
 esac
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -43,20 +50,23 @@ else
     die "run as root, or install sudo"
 fi
 
-build_pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+build_pkgs=(meson ninja-build pkg-config gcc libc6-dev python3 ca-certificates
             libavformat-dev libavcodec-dev libavutil-dev
             libevent-dev libjansson-dev gsoap libgsoap-dev)
-test_pkgs=(ffmpeg python3 python3-gi
+# The demo camera (tests/harness/camera.py serving one clip made by ffmpeg).
+demo_pkgs=(ffmpeg python3 python3-gi
            gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-rtsp-server-1.0
            gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-           gstreamer1.0-plugins-ugly
+           curl)
+test_pkgs=(clang libclang-rt-14-dev gstreamer1.0-plugins-ugly
            chromium wrk
            doxygen groff-base man-db
-           iproute2 util-linux procps curl ca-certificates)
+           iproute2 util-linux procps)
 
 installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
 
 want=("${build_pkgs[@]}")
+[ "$mode" = build ] || want+=("${demo_pkgs[@]}")
 [ "$mode" = tests ] && want+=("${test_pkgs[@]}")
 
 missing=()
@@ -68,11 +78,11 @@ if [ "$mode" = tests ]; then
     if [ ! -x /usr/sbin/nginx ]; then missing+=(nginx); new_nginx=1; fi
     [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
 fi
-# Node.js (both modes: mpegts.js for the daemon's page comes from npm): keep the machine's own
-# (e.g. a NodeSource build); Debian's only when absent.
-if ! command -v node >/dev/null; then
+# Node.js (the tests' npm packages): keep the machine's own (e.g. a NodeSource build); Debian's
+# only when absent.
+if [ "$mode" = tests ] && ! command -v node >/dev/null; then
     missing+=(nodejs npm)
-elif ! command -v npm >/dev/null; then
+elif [ "$mode" = tests ] && ! command -v npm >/dev/null; then
     missing+=(npm)
 fi
 
@@ -119,8 +129,50 @@ npm_ci() {
     fi
 }
 
+# mpegts.js without npm: the registry's tarball of the version package-lock.json pins, checked
+# against its integrity hash; only package.json, the licence and dist/ (the bundle the page
+# loads; its two npm dependencies are inside it) are unpacked. Leaves npm_ci's stamp, so a
+# later --tests run does not install it again.
+fetch_mpegts() {
+    local dir="$1" stamp="$1/node_modules/.lsharness-lock-sha256" sum
+    sum="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+    if [ -f "$dir/node_modules/mpegts.js/package.json" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
+        say "mpegts.js already installed"
+        return
+    fi
+    say "fetching mpegts.js into $dir/node_modules"
+    python3 - "$dir" <<'PY' || die "fetching mpegts.js failed"
+import base64, hashlib, io, json, os, sys, tarfile, urllib.request
+d = sys.argv[1]
+p = json.load(open(os.path.join(d, "package-lock.json")))["packages"]["node_modules/mpegts.js"]
+registry = os.environ.get("npm_config_registry", "https://registry.npmjs.org/").rstrip("/")
+url = "%s/mpegts.js/-/mpegts.js-%s.tgz" % (registry, p["version"])
+data = urllib.request.urlopen(url, timeout=60).read()
+algo, want = p["integrity"].split("-", 1)
+got = base64.b64encode(hashlib.new(algo, data).digest()).decode()
+if got != want:
+    sys.exit("%s: %s %s, package-lock.json says %s" % (url, algo, got, want))
+dest = os.path.join(d, "node_modules", "mpegts.js")
+with tarfile.open(fileobj=io.BytesIO(data)) as t:
+    for m in t.getmembers():
+        name = m.name[len("package/"):] if m.name.startswith("package/") else None
+        if not m.isfile() or name is None or ".." in name.split("/"):
+            continue
+        if name in ("package.json", "LICENSE") or name.startswith("dist/"):
+            os.makedirs(os.path.dirname(os.path.join(dest, name)), exist_ok=True)
+            with open(os.path.join(dest, name), "wb") as f:
+                f.write(t.extractfile(m).read())
+PY
+    echo "$sum" >"$stamp"
+}
+
 # mpegts.js, pinned by daemon/web/package-lock.json: lightstreamd serves it to its page.
-npm_ci "$(cd "$here/../../daemon/web" && pwd)" mpegts.js "mpegts.js"
+web="$(cd "$here/../../daemon/web" && pwd)"
+if [ "$mode" = tests ]; then
+    npm_ci "$web" mpegts.js "mpegts.js"
+else
+    fetch_mpegts "$web"
+fi
 
 [ "$mode" = tests ] || { say "ok ($mode)"; exit 0; }
 
@@ -150,6 +202,50 @@ for enc in libx264 libx265 aac pcm_alaw pcm_mulaw; do
 done
 
 [ -x /usr/bin/chromium ] || die "/usr/bin/chromium missing after install (the browser test needs it)"
+
+# The upstream tarballs of subprojects/*.wrap, for tests/fallback (which builds lightstreamd with
+# meson's fallback, offline): Debian's source packages carry the very same files as their
+# .orig.tar.gz (the test checks their hashes against the wraps). apt-get source through a
+# private configuration (deb-src lines, lists and cache under tests/.cache/apt-src), so the
+# machine's own apt sources stay as they are.
+wrap_sources() {
+    local top cache apt wanted=() p f
+    top="$(cd "$here/../.." && pwd)"
+    cache="$top/tests/.cache/wrap-sources"
+    apt="$top/tests/.cache/apt-src"
+    for p in jansson:jansson_2.14.orig.tar.gz libevent:libevent_2.1.12-stable.orig.tar.gz; do
+        [ -s "$cache/${p#*:}" ] || wanted+=("${p%%:*}")
+    done
+    if [ ${#wanted[@]} -eq 0 ]; then say "subprojects' source tarballs already fetched"; return; fi
+    say "fetching the Debian sources of ${wanted[*]} (for the subprojects fallback test)"
+    mkdir -p "$cache" "$apt/parts" "$apt/lists/partial" "$apt/cache"
+    local suite
+    # shellcheck source=/dev/null
+    suite="$(. /etc/os-release && echo "$VERSION_CODENAME")"
+    cat >"$apt/parts/deb-src.sources" <<SRC
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: $suite $suite-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: $suite-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    local opts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$apt/parts"
+                -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
+                -o APT::Sandbox::User="$(id -un)")
+    apt-get "${opts[@]}" update -qq || die "apt-get update of the deb-src lists failed"
+    (cd "$cache" && apt-get "${opts[@]}" source --download-only -qq "${wanted[@]}" >&2) ||
+        die "apt-get source ${wanted[*]} failed"
+    for f in jansson_2.14.orig.tar.gz libevent_2.1.12-stable.orig.tar.gz; do
+        [ -s "$cache/$f" ] || die "$f is not in Debian's source packages any more: update subprojects/*.wrap"
+    done
+}
+wrap_sources
 
 # node-media-server and playwright-core, pinned by package-lock.json, into tests/harness/node_modules.
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
