@@ -111,6 +111,7 @@ int ls_relay_create(struct ls_relay **out, const struct ls_relay_settings *s)
     ls_url_password(r->url, r->password, sizeof(r->password));
     r->log = (struct ls_log_ctx){.logger = s->logger, .secret = r->password};
     r->st.state = LS_STATE_IDLE;
+    r->last_key_ms = INT64_MIN;
     memcpy(r->st.input, r->url_redacted, sizeof(r->st.input));
     ls_meter_init(&r->meter);
     ls_gop_init(&r->gop, s->gop_cache_max_bytes);

@@ -129,7 +129,8 @@ static void count_out(struct ls_relay *r, const struct ls_item *item)
     if (item->kind == LS_ITEM_VIDEO && item->keyframe) {
         if (!r->st.first_keyframe_ms)
             r->st.first_keyframe_ms = (uint32_t)(ls_now_ms() - r->session_start_ms + 1);
-        if (r->last_key_ms > 0 && item->dts_ms > r->last_key_ms)
+        /* The first keyframe of a timeline is at 0: INT64_MIN means none yet. */
+        if (r->last_key_ms != INT64_MIN && item->dts_ms > r->last_key_ms)
             r->st.keyframe_interval_ms = (uint32_t)(item->dts_ms - r->last_key_ms);
         r->last_key_ms = item->dts_ms;
     }
