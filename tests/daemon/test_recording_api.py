@@ -14,10 +14,13 @@ while the tests that only need settings run). What is checked:
 - playback: ffmpeg decodes the playlist of a 3-segment range with 0 errors, ffprobe reads the
   duration of that range (±1 s), the master playlist's CODECS is the sample entry's; the segment
   files answer Range requests (206, Content-Range, the exact bytes);
+- hls.js plays that range in headless Chromium: the duration, currentTime advancing, a seek to
+  near the end that plays on, frames decoded, the CODECS hls.js read;
 - /metrics: the recording families with this relay's values.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -218,6 +221,36 @@ class Playback(ApiCase):
         for name in ("nosuch-20261207T000000Z.mp4", "..%2Fstate.json", "x.mp4"):
             st = D.request("GET", "/api/v1/relays/%s/recordings/%s" % (RID, name))[0]
             self.assertEqual(st, 404, name)
+
+
+class Browser(ApiCase):
+    """hls.js (tests/daemon/hlsjs) plays a recorded range in Debian's chromium."""
+
+    def test_hlsjs_plays_and_seeks_a_range(self):
+        node = shutil.which("node") or "/usr/bin/node"
+        for what, path in (("chromium", "/usr/bin/chromium"), ("node", node),
+                           ("hls.js", os.path.join(HERE, "hlsjs", "node_modules", "hls.js")),
+                           ("playwright-core", os.path.join(h.REPO, "tests", "harness",
+                                                            "node_modules", "playwright-core"))):
+            self.assertTrue(os.path.exists(path), "%s is missing: run tests/harness/deps.sh" % what)
+        segs = finished(4)[1:4]
+        want = sum(s["duration_s"] for s in segs)
+        url = "/api/v1/relays/%s/recordings.m3u8?from=%.3f&to=%.3f" % (
+            RID, segs[0]["start_ms"] / 1000, segs[-1]["end_ms"] / 1000)
+        p = subprocess.run([node, os.path.join(HERE, "hls_range.js"), "--base", D.base,
+                            "--url", url, "--seek", "%.1f" % (want - 2)],
+                           capture_output=True, text=True, timeout=90)
+        self.assertEqual(p.returncode, 0, p.stderr[-3000:])
+        rep = json.loads(p.stdout)
+        sys.stderr.write("hls.js: %s\n" % json.dumps(rep))
+        self.assertEqual(rep["fatal"], [], rep)
+        self.assertEqual(rep["pageErrors"], [], rep)
+        self.assertEqual(rep["codecs"], [segs[0]["codecs"]], rep)
+        self.assertAlmostEqual(rep["duration"], want, delta=1.0, msg=rep)
+        self.assertGreaterEqual(rep["played"], 2, rep)  # currentTime advanced
+        self.assertGreaterEqual(rep["afterSeek"], want - 1, "the seek landed and played on")
+        self.assertGreater(rep["frames"], 10, rep)
+        self.assertEqual(rep["width"], 640, rep)
 
 
 class Deletion(ApiCase):
