@@ -158,7 +158,8 @@ int lsd_rec_list(struct lsd_server *s, const struct lsd_relay *r, int64_t from_m
         lsd_rec_list_free(out);
         return ret;
     }
-    qsort(out->seg, out->count, sizeof(*out->seg), by_start);
+    if (out->count) /* an empty folder leaves seg NULL, which qsort must not see */
+        qsort(out->seg, out->count, sizeof(*out->seg), by_start);
     chain(out);
     keep_range(out, from_ms, to_ms, detail == LSD_REC_FRAGMENTS);
     return 0;
