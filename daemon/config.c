@@ -91,6 +91,7 @@ static const struct key keys[] = {
     {"rtmp_push_base", STR(rtmp_push_base, true)},
     {"max_body_bytes", U32(max_body_bytes, 1024, 64u << 20)},
     {"max_relays", U32(max_relays, 1, 100000)},
+    {"recordings_max_mib", U32(recordings_max_mib, 0, 1u << 30)},
     {"viewer_buffer_bytes", U32(viewer_buffer_bytes, 65536, 256u << 20)},
     {"viewer_stall_ms", U32(viewer_stall_ms, 100, 3600000)},
     {"on_demand_idle_s", U32(on_demand_idle_s, 0, 86400)},

@@ -30,6 +30,8 @@ struct lsd_config {
     char rtmp_push_base[256];   /**< compat /openapi/source: push to <base>/<id> too; "" = none */
     uint32_t max_body_bytes;    /**< request bodies above this get 413 (default 65536) */
     uint32_t max_relays;        /**< (default 1024) */
+    uint32_t recordings_max_mib; /**< every relay's recordings together stay under this many
+                                     MiB, the oldest deleted first; 0 = no limit (default 0) */
     uint32_t viewer_buffer_bytes; /**< a viewer's unsent bytes before it is skipped (default 2 MiB) */
     uint32_t viewer_stall_ms;   /**< a viewer that stays stuck this long is dropped (default 10000) */
     uint32_t on_demand_idle_s;  /**< on-demand relays stop this long after the last viewer (default 10) */

@@ -64,6 +64,7 @@ struct lsd_route {
 
 /* The route tables, one per file (each ends with a zeroed entry). */
 extern const struct lsd_route lsd_routes_api[];    /* routes_api.c: /api/v1/relays... */
+extern const struct lsd_route lsd_routes_rec[];    /* routes_rec.c: /api/v1/relays/<id>/recordings... */
 extern const struct lsd_route lsd_routes_misc[];   /* routes_misc.c: /healthz /metrics openapi */
 extern const struct lsd_route lsd_routes_live[];   /* routes_live.c: /live/<id>.flv */
 extern const struct lsd_route lsd_routes_web[];    /* routes_web.c: / and /web/... */

@@ -253,5 +253,5 @@ int lsd_metrics_write(struct lsd_server *s, struct evbuffer *b)
     write_repairs(b, rs, n);
     write_outputs(b, rs, n);
     free(rs);
-    return 0;
+    return lsd_metrics_write_recordings(s, b);
 }

@@ -18,6 +18,9 @@ struct lsd_server;
 /** Write every family to @p b. Loop thread. @return 0 or -ENOMEM */
 int lsd_metrics_write(struct lsd_server *s, struct evbuffer *b);
 
+/** The recording families (metrics_rec.c), written by lsd_metrics_write(). @return 0 or -ENOMEM */
+int lsd_metrics_write_recordings(struct lsd_server *s, struct evbuffer *b);
+
 /** What the process_* families report. */
 struct lsd_proc_stats {
     double start_time_s;   /**< since the Unix epoch */

@@ -20,6 +20,7 @@
 #include <event2/event.h>
 
 #include "daemon/log.h"
+#include "daemon/rec_output.h"
 #include "daemon/recordings.h"
 #include "daemon/relays_private.h"
 #include "daemon/server.h"
@@ -48,7 +49,7 @@ struct event_mail {
     unsigned generation;
     char id[LSD_ID_MAX + 1];
     struct ls_event ev;
-    char message[256];
+    char message[PATH_MAX + 64]; /* a segment's path, for recording events */
 };
 
 static void on_event_loop(struct lsd_server *s, void *arg)
@@ -62,6 +63,8 @@ static void on_event_loop(struct lsd_server *s, void *arg)
                 snprintf(r->last_error, sizeof(r->last_error), "%s", m->message);
             else if (m->ev.state == LS_STATE_STREAMING)
                 r->last_error[0] = '\0';
+        } else {
+            lsd_rec_on_event(s, r, &m->ev, m->message);
         }
     }
     free(m);
@@ -176,6 +179,7 @@ int lsd_relay_instance_start(struct lsd_server *s, struct lsd_relay *r)
         goto fail;
     for (size_t i = 0; i < r->spec.output_count; i++)
         lsd_relay_instance_add_output(s, r, i); /* a bad output must not stop the relay */
+    lsd_rec_attach(s, r); /* nor a recording that cannot start */
     /* Tags of an older instance may still wait in the mailbox: the reset goes
      * behind them, and this instance's tags behind the reset. */
     if ((ret = lsd_mailbox_post(s->mailbox, hub_reset_mail, r->hub)) < 0)
@@ -247,6 +251,8 @@ void lsd_relay_instance_stop(struct lsd_server *s, struct lsd_relay *r)
     r->ctx = NULL;
     r->state = LS_STATE_STOPPED;
     r->started_at_ms = 0;
+    r->rec_output_id = -1;
+    r->rec_writing[0] = '\0';
     event_del(r->idle_timer);
 }
 

@@ -35,7 +35,7 @@
 
 /* Every route the daemon answers, in the order they are tried: http.c knows none of them. */
 static const struct lsd_route *const route_tables[] = {
-    lsd_routes_api, lsd_routes_misc, lsd_routes_live, lsd_routes_web,
+    lsd_routes_api, lsd_routes_rec, lsd_routes_misc, lsd_routes_live, lsd_routes_web,
     lsd_routes_openapi_compat, lsd_routes_push, lsd_routes_onvif,
 };
 #define ROUTE_TABLES (sizeof(route_tables) / sizeof(route_tables[0]))

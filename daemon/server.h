@@ -53,6 +53,8 @@ struct lsd_relay {
     int64_t started_at_ms;       /**< wall clock of the last start, 0 if not running */
     enum ls_state state;         /**< last input state reported by the library */
     char last_error[256];        /**< last input error message (redacted) */
+    int rec_output_id;           /**< the recording's library output id, -1 if none */
+    char rec_writing[256];       /**< the segment being written (file name), "" if none */
     struct lsd_relay *next;      /**< registry list, in creation order */
 };
 
@@ -90,6 +92,9 @@ struct lsd_server {
     bool stopping;
     size_t trim_bytes;             /**< freed since the last trim, roughly (viewers that left) */
     bool loading;                  /**< restoring the state file: adds are not saved */
+    struct {
+        uint64_t deleted_segments, deleted_bytes;
+    } rec_totals;                  /**< the global recording budget's deletions (rec_retention.c) */
 };
 
 /* server.c. @p argc, @p argv: the command line @p config came from, kept (not copied) to be

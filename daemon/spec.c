@@ -41,6 +41,7 @@ void lsd_spec_init(struct lsd_relay_spec *spec)
     spec->audio = LS_AUDIO_PASS_ALL;
     spec->hevc = LS_HEVC_ENHANCED;
     spec->next_output_id = 1;
+    spec->recording.segment_s = LSD_SEGMENT_S_DEFAULT;
 }
 
 void lsd_spec_finish(struct lsd_relay_spec *spec)
@@ -55,6 +56,12 @@ void lsd_spec_copy(struct lsd_relay_spec *dst, const struct lsd_relay_spec *src)
     *dst = *src;
     if (dst->meta)
         json_incref(dst->meta);
+}
+
+bool lsd_recording_equal(const struct lsd_recording_spec *a, const struct lsd_recording_spec *b)
+{
+    return a->enabled == b->enabled && a->segment_s == b->segment_s &&
+           a->max_age_s == b->max_age_s && a->max_bytes == b->max_bytes;
 }
 
 bool lsd_spec_id_valid(const char *id)
@@ -264,6 +271,42 @@ static int read_outputs(struct lsd_relay_spec *spec, const json_t *v, enum lsd_s
     return 0;
 }
 
+/* "recording": an object; the fields it leaves out keep their value (a PATCH changes
+ * only what it gives, like the relay's own fields). */
+static int read_recording(struct lsd_recording_spec *rec, const json_t *v, char *err, size_t size)
+{
+    if (!json_is_object(v))
+        return fail(err, size, "'recording' must be an object");
+    const char *key;
+    const json_t *f;
+    int e = 0;
+    json_object_foreach((json_t *)v, key, f) {
+        if (strcmp(key, "enabled") == 0) {
+            if (!json_is_boolean(f))
+                return fail(err, size, "'recording.enabled' must be true or false");
+            rec->enabled = json_is_true(f);
+        } else if (strcmp(key, "segment_s") == 0) {
+            e = uint_field(f, "recording.segment_s", LSD_SEGMENT_S_MAX, &rec->segment_s, err,
+                           size);
+            if (!e && rec->segment_s == 0)
+                e = fail(err, size, "'recording.segment_s' must be from 1 to %d",
+                         LSD_SEGMENT_S_MAX);
+        } else if (strcmp(key, "max_age_s") == 0) {
+            e = uint_field(f, "recording.max_age_s", UINT32_MAX / 2, &rec->max_age_s, err, size);
+        } else if (strcmp(key, "max_bytes") == 0) {
+            if (!json_is_integer(f) || json_integer_value(f) < 0 ||
+                (uint64_t)json_integer_value(f) > LSD_RECORDING_BYTES_MAX)
+                return fail(err, size, "'recording.max_bytes' must be an integer from 0 to 2^53");
+            rec->max_bytes = (uint64_t)json_integer_value(f);
+        } else {
+            return fail(err, size, "unknown field 'recording.%.64s'", key);
+        }
+        if (e)
+            return e;
+    }
+    return 0;
+}
+
 static int read_time(const json_t *v, const char *field, int64_t *out, char *err, size_t size)
 {
     if (!json_is_integer(v) || json_integer_value(v) < 0)
@@ -313,6 +356,8 @@ static int read_field(struct lsd_relay_spec *spec, const char *key, const json_t
         e = uint_field(v, key, 86400, &spec->lease_s, err, size);
     } else if (strcmp(key, "outputs") == 0) {
         e = read_outputs(spec, v, mode, err, size);
+    } else if (strcmp(key, "recording") == 0) {
+        e = read_recording(&spec->recording, v, err, size);
     } else if (mode == LSD_SPEC_STATE && strcmp(key, "created_ms") == 0) {
         e = read_time(v, key, &spec->created_ms, err, size);
     } else if (mode == LSD_SPEC_STATE && strcmp(key, "lease_deadline_ms") == 0) {
@@ -369,6 +414,14 @@ static json_t *outputs_json(const struct lsd_relay_spec *spec, bool with_secrets
     return a;
 }
 
+static json_t *recording_json(const struct lsd_recording_spec *rec)
+{
+    return json_pack("{s:b, s:I, s:I, s:I}", "enabled", rec->enabled,
+                     "segment_s", (json_int_t)rec->segment_s,
+                     "max_age_s", (json_int_t)rec->max_age_s,
+                     "max_bytes", (json_int_t)rec->max_bytes);
+}
+
 json_t *lsd_spec_to_json(const struct lsd_relay_spec *spec, bool with_secrets)
 {
     char source[LSD_URL_MAX];
@@ -383,6 +436,8 @@ json_t *lsd_spec_to_json(const struct lsd_relay_spec *spec, bool with_secrets)
                           "on_demand", spec->on_demand, "idle_s", (json_int_t)spec->idle_s,
                           "lease_s", (json_int_t)spec->lease_s,
                           "outputs", outputs_json(spec, with_secrets));
+    if (o)
+        json_object_set_new(o, "recording", recording_json(&spec->recording));
     if (o && with_secrets) {
         json_object_set_new(o, "created_ms", json_integer(spec->created_ms));
         json_object_set_new(o, "lease_deadline_ms", json_integer(spec->lease_deadline_ms));

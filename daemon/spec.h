@@ -28,6 +28,19 @@ struct lsd_output_spec {
                                   recordings directory), as the client gave it */
 };
 
+/** Recording of a relay into recordings_dir/<relay id>/ as segmented MP4 (recording.h). */
+struct lsd_recording_spec {
+    bool enabled;        /**< record while the relay runs (default false) */
+    uint32_t segment_s;  /**< target segment length, 1..3600 s (default 60) */
+    uint32_t max_age_s;  /**< delete segments that ended longer ago; 0 = keep (default 0) */
+    uint64_t max_bytes;  /**< keep this relay's segments under this; 0 = no limit (default 0) */
+};
+
+#define LSD_SEGMENT_S_DEFAULT 60
+#define LSD_SEGMENT_S_MAX 3600
+/** Largest max_bytes accepted: 2^53, what every JSON reader keeps exactly. */
+#define LSD_RECORDING_BYTES_MAX (UINT64_C(1) << 53)
+
 struct lsd_relay_spec {
     char id[LSD_ID_MAX + 1];        /**< [A-Za-z0-9_.-]{1,64} */
     char name[128];                 /**< free label, may be "" */
@@ -43,6 +56,7 @@ struct lsd_relay_spec {
     struct lsd_output_spec outputs[LSD_MAX_OUTPUTS];
     size_t output_count;
     int next_output_id;
+    struct lsd_recording_spec recording; /**< "recording": segmented MP4 of this relay */
     json_t *meta;                   /**< adapters' own data (object) or NULL; persisted as-is */
 };
 
@@ -70,6 +84,9 @@ int lsd_spec_from_json(struct lsd_relay_spec *spec, const json_t *obj, enum lsd_
 
 /** JSON of a spec: with the password for the state file, else redacted. */
 json_t *lsd_spec_to_json(const struct lsd_relay_spec *spec, bool with_secrets);
+
+/** Same recording settings? (field by field: padding is not compared) */
+bool lsd_recording_equal(const struct lsd_recording_spec *a, const struct lsd_recording_spec *b);
 
 /** A valid relay id? */
 bool lsd_spec_id_valid(const char *id);

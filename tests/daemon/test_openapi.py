@@ -27,7 +27,8 @@ DOC = os.path.join(ROOT, "docs", "openapi.json")
 REDOCLY = os.path.join(HERE, "redocly", "node_modules", ".bin", "redocly")
 METHODS = ("get", "head", "post", "put", "patch", "delete")
 API, VIEWER = "api-t0ken", "viewer-t0ken"
-SAMPLE = {"id": "nosuch", "oid": "1", "file": "app.js", "handle": "1"}
+SAMPLE = {"id": "nosuch", "oid": "1", "file": "app.js", "handle": "1",
+          "name": "nosuch-20261207T000000Z.mp4"}
 STATE_CHANGING_GETS = {"/STREAM/*/BEATS", "/STREAM/*/STOP"}
 
 

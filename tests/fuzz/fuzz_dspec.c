@@ -82,6 +82,8 @@ static void check_valid(const struct lsd_relay_spec *spec)
     REQUIRE(memchr(spec->source, '\0', sizeof(spec->source)));
     REQUIRE(spec->output_count <= LSD_MAX_OUTPUTS);
     REQUIRE(spec->idle_s <= 86400 && spec->lease_s <= 86400);
+    REQUIRE(spec->recording.segment_s >= 1 && spec->recording.segment_s <= LSD_SEGMENT_S_MAX);
+    REQUIRE(spec->recording.max_bytes <= LSD_RECORDING_BYTES_MAX);
     if (spec->source[0])
         REQUIRE(lsd_spec_source_valid(spec->source));
     if (spec->id[0])
@@ -100,7 +102,8 @@ static bool same_spec(const struct lsd_relay_spec *a, const struct lsd_relay_spe
         a->transport != b->transport || a->audio != b->audio || a->hevc != b->hevc ||
         a->on_demand != b->on_demand || a->idle_s != b->idle_s || a->lease_s != b->lease_s ||
         a->lease_deadline_ms != b->lease_deadline_ms || a->created_ms != b->created_ms ||
-        a->output_count != b->output_count || a->next_output_id != b->next_output_id)
+        a->output_count != b->output_count || a->next_output_id != b->next_output_id ||
+        !lsd_recording_equal(&a->recording, &b->recording))
         return false;
     for (size_t i = 0; i < a->output_count; i++)
         if (a->outputs[i].id != b->outputs[i].id || strcmp(a->outputs[i].url, b->outputs[i].url))

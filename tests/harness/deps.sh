@@ -15,7 +15,8 @@
 #                 servers and tools: ffmpeg, gst-rtsp-server via python3-gi, nginx +
 #                 libnginx-mod-rtmp, node-media-server 4.x and playwright-core (npm ci into
 #                 tests/harness/node_modules), @redocly/cli (npm ci into
-#                 tests/daemon/redocly/node_modules: the OpenAPI lint), Debian's chromium (the
+#                 tests/daemon/redocly/node_modules: the OpenAPI lint), hls.js (npm ci into
+#                 tests/daemon/hlsjs/node_modules: recorded ranges in Chromium), Debian's chromium (the
 #                 browser test), wrk (the API benchmark), doxygen (the public-header docs test),
 #                 groff-base + man-db (the man page test), iproute2, util-linux, procps, curl
 #
@@ -255,4 +256,7 @@ fi
 npm_ci "$here" playwright-core "node-media-server and playwright-core"
 # @redocly/cli, pinned by its package-lock.json: lints docs/openapi.json (tests/daemon/test_openapi.py).
 npm_ci "$(cd "$here/../daemon/redocly" && pwd)" @redocly/cli "@redocly/cli"
+# hls.js, pinned by its package-lock.json: plays a recorded range in Chromium
+# (tests/daemon/test_recording_api.py).
+npm_ci "$(cd "$here/../daemon/hlsjs" && pwd)" hls.js "hls.js"
 say "ok ($mode)"
