@@ -15,6 +15,7 @@
 #include "lightstream/ffmpeg_log.h"
 #include "lightstream/redact.h"
 #include "lightstream/relay.h"
+#include "lightstream/subscription.h"
 #include "lightstream/version.h"
 
 #endif /* LIGHTSTREAM_LIGHTSTREAM_H */
