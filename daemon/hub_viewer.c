@@ -1,20 +1,25 @@
 /*
  * The HTTP-FLV hub's viewers: one evhttp reply each (chunked for HTTP/1.1),
- * fed with references to the hub's tags (zero-copy: the bytes are the
- * subscriber's copy, shared by every viewer and freed when the last holder
- * lets go).
+ * each its own pollable subscription of the library relay.
  *
- * A viewer never slows the relay or another viewer: a tag goes into its
- * queue and nothing waits for it. The queue holds pointers; the connection's
- * output buffer is given the tags a few at a time, as it drains, each as one
- * reference to a block that already holds its chunk framing (hub_tag.h), so
- * that what a viewer costs is its queue and a few libevent chains, not its
- * backlog: the backlog's bytes are the tags every viewer shares.
+ * No copies between the library and the socket: when a viewer's
+ * subscription descriptor is readable, its tags are taken and added to the
+ * connection's output buffer as three pieces (hub_tag.h): a small head and
+ * tail copied in, the body by reference (evbuffer_add_reference), released
+ * back to the library by libevent once written or when the connection goes.
+ * The head and tail go in through evbuffer_reserve_space(): evbuffer_add()
+ * after a reference would allocate a block as large as the referenced body,
+ * while a reserved space after it is a small new chain, which the next tag's
+ * head then shares.
  *
- * Its backlog is bounded: past config.viewer_buffer_bytes of unsent stream,
- * or past VIEWER_MEMORY_MAX of memory of its own, it gets no media until a
- * video keyframe finds it under the bound again (a skip), and a viewer still
- * over the bound after config.viewer_stall_ms is disconnected (a drop).
+ * A viewer never slows the relay or another viewer: its backlog is its
+ * subscription's queue, bounded by config.viewer_buffer_bytes, and the
+ * library drops its queued media and skips to the next keyframe when it
+ * overflows. Its connection is given tags only while it holds less than a
+ * write's worth (and fewer than LSD_INFLIGHT_MAX of them); meanwhile its
+ * descriptor is not watched. A viewer that falls behind (its backlog over
+ * the bound, or a skip) and does not catch up (empty its backlog) within
+ * config.viewer_stall_ms is disconnected (a drop).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -40,15 +45,14 @@
 /* A connection is handed more tags while its output holds less than one write's worth
  * (and fewer than LSD_INFLIGHT_MAX of them). */
 #define OUTPUT_WINDOW MAX_SINGLE_WRITE
-/* libevent 2.1 allocates a 1 KiB chain (MIN_BUFFER_SIZE) for every evbuffer_add_reference. */
-#define REFERENCE_COST 1024
-/* A viewer's own memory (its queue's ring and its connection's chains) before it counts as
- * over the bound. The ring may just have doubled past it, so a viewer holds at most
- * LSD_TAG_QUEUE_MAX pointers (64 KiB) and LSD_INFLIGHT_MAX chains (16 KiB) of its own;
- * with the test camera's 720p stream it is over viewer_buffer_bytes first, at ~25 KiB. */
-#define VIEWER_MEMORY_MAX (64u << 10)
-/* evhttp's connection, request, bufferevent and buffers: ~11 KiB of RSS per viewer measured. */
-#define CONNECTION_COST (12u << 10)
+/* Tags taken at once: as many as a connection may hold. */
+#define TAKE_MAX LSD_INFLIGHT_MAX
+/* libevent 2.1 allocates a 1 KiB chain for every evbuffer_add_reference, and one for the
+ * tail and next head: about 2 KiB a tag handed over. */
+#define TAG_COST 2048
+/* evhttp's connection, request, bufferevent and buffers, the subscription and its event:
+ * ~16 KiB of RSS per viewer. */
+#define CONNECTION_COST (16u << 10)
 /* What a viewer may send us while it watches (nothing, normally): read only to see it go. */
 #define INPUT_HIGH_WATER 4096
 /* As evhttp_set_timeout() in http.c: for writes while streaming, and both ways after. */
@@ -67,62 +71,116 @@ static void notify(struct lsd_hub *hub)
         lsd_relay_viewers_changed(hub->relay, hub->viewer_count);
 }
 
-/* What the viewer takes on its own: the tags are shared, its queue and chains are not. */
-static size_t viewer_memory(const struct lsd_viewer *v)
-{
-    return sizeof(*v) + lsd_tag_queue_memory(&v->queue) + v->inflight.count * REFERENCE_COST;
-}
-
-/* Too far behind (unsent bytes: what the connection holds plus the queue), or too
- * costly (the queue of a stream of many small tags). */
-static bool over_bound(const struct lsd_viewer *v)
-{
-    size_t unsent = evbuffer_get_length(v->output) + v->queue.bytes;
-    return unsent > v->hub->server->config.viewer_buffer_bytes ||
-           viewer_memory(v) > VIEWER_MEMORY_MAX;
-}
-
 /* ---- handing tags to the connection ---------------------------------------- */
 
-static void tag_cleanup(const void *data, size_t len, void *arg)
+static void body_cleanup(const void *data, size_t len, void *arg)
 {
     (void)data;
     (void)len;
-    lsd_tag_unref(arg);
+    ls_tag_body_release(arg);
 }
 
-/* Add @p t to the connection's output by reference (its own reference, dropped by the
- * evbuffer's cleanup), framed as one chunk when the reply is chunked. */
-static int add_tag(struct lsd_viewer *v, struct lsd_tag *t)
+/* Copy a small piece in without a body-sized allocation (see the top of the file). */
+static int add_small(struct evbuffer *out, const uint8_t *data, size_t len)
 {
-    size_t len = v->chunked ? t->chunk_size : t->size;
-    t->refs++;
-    /* On failure evbuffer does not call the cleanup: the reference is ours to drop. */
-    if (evbuffer_add_reference(v->output, v->chunked ? t->chunk : t->data, len, tag_cleanup,
-                               t) < 0) {
-        t->refs--;
+    struct evbuffer_iovec vec;
+    if (evbuffer_reserve_space(out, (ev_ssize_t)len, &vec, 1) < 1 || vec.iov_len < len)
         return -ENOMEM;
-    }
-    lsd_inflight_add(&v->inflight, len);
-    v->hub->st.bytes_sent += t->size;
-    return 0;
+    memcpy(vec.iov_base, data, len);
+    vec.iov_len = len;
+    return evbuffer_commit_space(out, &vec, 1) < 0 ? -ENOMEM : 0;
 }
 
-/* Hand queued tags over while the connection has room (@p all: every one, the reply
- * ends after them). Out of memory, the tag stays queued for the next try. */
-static void refill(struct lsd_viewer *v, bool all)
+/* Add a taken tag to the connection; its body reference passes to the output buffer
+ * (or is released here on failure). @return the bytes added, or -ENOMEM */
+static int add_tag(struct lsd_viewer *v, struct ls_sub_tag *t)
+{
+    uint8_t head[LSD_TAG_HEAD_MAX], tail[LSD_TAG_TAIL_MAX];
+    size_t head_len = lsd_tag_head(t, v->chunked, head);
+    size_t tail_len = lsd_tag_tail(t, v->chunked, tail);
+    int err = add_small(v->output, head, head_len);
+    if (!err && t->body_size) {
+        /* On failure evbuffer does not call the cleanup: the reference is ours to drop. */
+        if (evbuffer_add_reference(v->output, t->body, t->body_size, body_cleanup,
+                                   t->body_ref) < 0)
+            err = -ENOMEM;
+        else
+            t->body_ref = NULL;
+    }
+    if (!err && tail_len)
+        err = add_small(v->output, tail, tail_len);
+    ls_tag_body_release(t->body_ref);
+    if (err)
+        return err;
+    v->hub->st.bytes_sent += lsd_tag_flv_size(t);
+    return (int)(head_len + t->body_size + tail_len);
+}
+
+/* Whether @p t goes to the connection: a file header only starts a viewer; a new
+ * subscription of one already playing continues its timeline instead. */
+static bool admit(struct lsd_viewer *v, struct ls_sub_tag *t)
+{
+    if (t->flags & LS_TAG_FILE_HEADER) {
+        if (!v->started) {
+            v->started = true;
+            return true;
+        }
+        lsd_timeline_restart(&v->timeline);
+        return false;
+    }
+    lsd_timeline_apply(&v->timeline, t);
+    return true;
+}
+
+static void watch(struct lsd_viewer *v, bool on)
+{
+    if (!v->ready_ev || v->waiting == !on)
+        return;
+    v->waiting = !on;
+    if (on)
+        event_add(v->ready_ev, NULL);
+    else
+        event_del(v->ready_ev);
+}
+
+/* Take tags while the connection has room. A broken stream (out of memory in the
+ * middle of a tag) cannot be repaired: @return -ENOMEM and the viewer is dropped. */
+static int refill(struct lsd_viewer *v)
 {
     size_t out = evbuffer_get_length(v->output);
     lsd_inflight_settle(&v->inflight, out);
-    while (v->queue.count) {
-        if (!all && (v->inflight.count >= LSD_INFLIGHT_MAX || out >= OUTPUT_WINDOW))
-            return;
-        struct lsd_tag *t = lsd_tag_queue_peek(&v->queue);
-        if (add_tag(v, t) < 0)
-            return;
-        out += v->chunked ? t->chunk_size : t->size;
-        lsd_tag_unref(lsd_tag_queue_pop(&v->queue));
+    while (v->sub) {
+        unsigned room = LSD_INFLIGHT_MAX - v->inflight.count;
+        if (!room || out >= OUTPUT_WINDOW) {
+            v->caught_up = false;
+            watch(v, false); /* output_changed() watches again as it drains */
+            return 0;
+        }
+        struct ls_sub_tag tags[TAKE_MAX];
+        int n = ls_subscription_take(v->sub, tags, room < TAKE_MAX ? room : TAKE_MAX);
+        int err = 0;
+        for (int i = 0; i < n; i++) {
+            if (err || !admit(v, &tags[i])) {
+                ls_tag_body_release(tags[i].body_ref);
+                continue;
+            }
+            int len = add_tag(v, &tags[i]);
+            if (len < 0) {
+                err = len;
+                continue;
+            }
+            lsd_inflight_add(&v->inflight, (size_t)len);
+            out += (size_t)len;
+        }
+        if (err)
+            return err;
+        if ((unsigned)n < room) {
+            v->caught_up = true; /* nothing left waiting */
+            watch(v, true);
+            return 0;
+        }
     }
+    return 0;
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -143,10 +201,11 @@ static void viewer_link(struct lsd_hub *hub, struct lsd_viewer *v)
 /* Forget a viewer; its connection and request are the caller's business. */
 static void viewer_free(struct lsd_hub *hub, struct lsd_viewer *v)
 {
-    /* What goes with it, roughly: its own memory, its connection's, and at most its
-     * unsent tags (if nobody else holds them). The server trims once that adds up. */
-    hub->server->trim_bytes += viewer_memory(v) + CONNECTION_COST + evbuffer_get_length(v->output) +
-                               v->queue.bytes;
+    lsd_hub_viewer_unsubscribe(hub, v);
+    /* What goes with it, roughly: its connection and at most its unsent tags (if
+     * nobody else holds them). The server trims once that adds up. */
+    hub->server->trim_bytes += CONNECTION_COST + v->inflight.count * TAG_COST +
+                               evbuffer_get_length(v->output);
     if (v->prev)
         v->prev->next = v->next;
     else
@@ -156,7 +215,6 @@ static void viewer_free(struct lsd_hub *hub, struct lsd_viewer *v)
     if (--hub->viewer_count == 0)
         event_del(hub->check_ev);
     evbuffer_remove_cb_entry(v->output, v->drain_cb);
-    lsd_tag_queue_clear(&v->queue);
     free(v);
 }
 
@@ -175,8 +233,7 @@ static void viewer_gone(struct evhttp_connection *evcon, void *arg)
     notify(hub);
 }
 
-/* Disconnect now, whatever is unsent (the request goes with the connection). */
-static void viewer_drop(struct lsd_viewer *v)
+void lsd_hub_viewer_drop(struct lsd_viewer *v)
 {
     struct evhttp_connection *evcon = v->evcon;
     evhttp_connection_set_closecb(evcon, NULL, NULL);
@@ -187,11 +244,10 @@ static void viewer_drop(struct lsd_viewer *v)
 /* End the reply cleanly; a viewer that is stuck anyway is just disconnected. */
 static void viewer_end(struct lsd_viewer *v)
 {
-    if (over_bound(v)) {
-        viewer_drop(v);
+    if (v->over_since_ms) {
+        lsd_hub_viewer_drop(v);
         return;
     }
-    refill(v, true);
     evhttp_connection_set_closecb(v->evcon, NULL, NULL);
     struct timeval tv = {CONNECTION_TIMEOUT_S, 0};
     bufferevent_set_timeouts(v->bev, &tv, &tv);
@@ -200,36 +256,87 @@ static void viewer_end(struct lsd_viewer *v)
     viewer_free(v->hub, v);
 }
 
-/* ---- events --------------------------------------------------------------- */
+/* ---- the subscription ------------------------------------------------------ */
 
-static void flush_cb(evutil_socket_t fd, short what, void *arg)
+static void ready_cb(evutil_socket_t fd, short what, void *arg)
 {
-    struct lsd_hub *hub = arg;
+    struct lsd_viewer *v = arg;
     (void)fd;
     (void)what;
-    hub->flush_pending = false;
-    for (struct lsd_viewer *v = hub->viewers; v; v = v->next)
-        refill(v, false);
+    if (refill(v) < 0) {
+        struct lsd_hub *hub = v->hub;
+        lsd_hub_viewer_drop(v);
+        notify(hub);
+    }
 }
 
-/* After the tags of one loop turn were queued (often several: the mailbox hands
- * them over in batches), or when a connection's output drained. */
-static void schedule_flush(struct lsd_hub *hub)
+int lsd_hub_viewer_subscribe(struct lsd_hub *hub, struct lsd_viewer *v)
 {
-    if (hub->flush_pending)
-        return;
-    hub->flush_pending = true;
-    event_active(hub->flush_ev, EV_TIMEOUT, 1);
+    if (v->sub || !hub->lib)
+        return 0;
+    struct ls_output_settings os;
+    ls_output_default_settings(&os);
+    os.start_with_gop_cache = true;
+    os.queue_max_bytes = hub->server->config.viewer_buffer_bytes;
+    int err = ls_relay_subscribe(hub->lib, &os, &v->sub);
+    if (err < 0)
+        return err;
+    v->ready_ev = event_new(hub->server->base, ls_subscription_fd(v->sub), EV_READ | EV_PERSIST,
+                            ready_cb, v);
+    if (!v->ready_ev) {
+        ls_relay_unsubscribe(hub->lib, &v->sub);
+        return -ENOMEM;
+    }
+    v->skips_seen = 0;
+    v->waiting = true;
+    watch(v, true);
+    return 0;
 }
+
+/* Count the skips the library made for @p v since last time. */
+static void count_skips(struct lsd_hub *hub, struct lsd_viewer *v, struct ls_output_stats *st)
+{
+    if (st->skips > v->skips_seen)
+        hub->st.skips += st->skips - v->skips_seen;
+    v->skips_seen = st->skips;
+}
+
+void lsd_hub_viewer_unsubscribe(struct lsd_hub *hub, struct lsd_viewer *v)
+{
+    if (!v->sub)
+        return;
+    struct ls_output_stats st;
+    if (ls_subscription_get_stats(v->sub, &st) == 0)
+        count_skips(hub, v, &st);
+    event_free(v->ready_ev);
+    v->ready_ev = NULL;
+    ls_relay_unsubscribe(hub->lib, &v->sub);
+}
+
+/* ---- events --------------------------------------------------------------- */
 
 /* Callback of the connection's output buffer, on every change: bytes written out
- * make room for queued tags. */
+ * make room for more tags. */
 static void output_changed(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
     struct lsd_viewer *v = arg;
     (void)buf;
-    if (info->n_deleted && v->queue.count)
-        schedule_flush(v->hub);
+    if (info->n_deleted && v->waiting && info->orig_size - info->n_deleted < OUTPUT_WINDOW)
+        watch(v, true); /* readable or not, the loop tells: no take here, inside libevent */
+}
+
+/* Whether @p v is behind: more unsent than the bound, or skipped since last time. */
+static bool behind(struct lsd_hub *hub, struct lsd_viewer *v)
+{
+    if (v->caught_up)
+        return false;
+    struct ls_output_stats st;
+    if (!v->sub || ls_subscription_get_stats(v->sub, &st) < 0)
+        return evbuffer_get_length(v->output) > hub->server->config.viewer_buffer_bytes;
+    bool skipped = st.skips > v->skips_seen;
+    count_skips(hub, v, &st);
+    return skipped || st.queue_bytes + evbuffer_get_length(v->output) >
+                          hub->server->config.viewer_buffer_bytes;
 }
 
 static void check_cb(evutil_socket_t fd, short what, void *arg)
@@ -242,106 +349,22 @@ static void check_cb(evutil_socket_t fd, short what, void *arg)
     struct lsd_viewer *v, *next;
     for (v = hub->viewers; v; v = next) {
         next = v->next;
-        if (!over_bound(v)) {
+        /* Behind once, it stays so until it catches up: a stuck viewer's backlog
+         * shrinks at every skip, a slow one's empties. */
+        if (v->caught_up) {
             v->over_since_ms = 0;
         } else if (!v->over_since_ms) {
-            v->over_since_ms = now;
+            if (behind(hub, v))
+                v->over_since_ms = now;
         } else if (now - v->over_since_ms >= hub->server->config.viewer_stall_ms) {
             lsd_logf(hub->server->log, LS_LOG_INFO,
                      "relay %s: viewer stuck for %lld ms, disconnecting it", hub->relay->spec.id,
                      (long long)(now - v->over_since_ms));
             hub->st.drops++;
-            viewer_drop(v);
+            lsd_hub_viewer_drop(v);
             changed = true;
-        }
-    }
-    if (changed)
-        notify(hub);
-}
-
-/* ---- feeding -------------------------------------------------------------- */
-
-/* Queue a copy of header-kind tag @p t with its timestamp set to @p ts. */
-static int push_retimed(struct lsd_viewer *v, const struct lsd_tag *t, uint32_t ts)
-{
-    struct lsd_tag *c = lsd_tag_copy(t);
-    if (!c)
-        return -ENOMEM;
-    lsd_tag_set_ts(c, ts);
-    int err = lsd_tag_queue_push(&v->queue, c);
-    lsd_tag_unref(c);
-    return err;
-}
-
-int lsd_hub_viewer_start(struct lsd_hub *hub, struct lsd_viewer *v)
-{
-    if (!hub->file_header)
-        return 0; /* no stream yet: it starts with the next file header */
-    /* The cached sequence headers take the time of the first frame that follows
-     * them; onMetaData keeps its own (see retime() in hub.c). */
-    uint32_t ts = hub->gop_count ? lsd_tag_ts(hub->gop[0]) : hub->last_ts;
-    int err = lsd_tag_queue_push(&v->queue, hub->file_header);
-    if (!err && hub->metadata)
-        err = lsd_tag_queue_push(&v->queue, hub->metadata);
-    const struct lsd_tag *heads[] = {hub->video_seq, hub->audio_seq};
-    for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]) && !err; i++)
-        if (heads[i])
-            err = push_retimed(v, heads[i], ts);
-    for (size_t i = 0; i < hub->gop_count && !err; i++)
-        err = lsd_tag_queue_push(&v->queue, hub->gop[i]);
-    if (err)
-        return err;
-    v->started = true;
-    v->skipping = hub->has_video && hub->gop_count == 0;
-    schedule_flush(hub);
-    return 0;
-}
-
-/* Whether a media tag goes to @p v. */
-static bool admit(struct lsd_hub *hub, struct lsd_viewer *v, bool keyframe)
-{
-    bool over = over_bound(v);
-    if (v->skipping) {
-        /* Audio-only streams have no keyframes: they resume once under the bound. */
-        if (over || (hub->has_video && !keyframe))
-            return false;
-        v->skipping = false;
-        return true;
-    }
-    if (over) {
-        v->skipping = true;
-        hub->st.skips++;
-        return false;
-    }
-    return true;
-}
-
-void lsd_hub_viewers_feed(struct lsd_hub *hub, struct lsd_tag *t)
-{
-    /* Headers always pass (they are small and what follows needs them). */
-    bool header = t->flags & (LS_TAG_METADATA | LS_TAG_SEQUENCE_HEADER);
-    bool keyframe = (t->flags & LS_TAG_VIDEO) && (t->flags & LS_TAG_KEYFRAME);
-    for (struct lsd_viewer *v = hub->viewers; v; v = v->next) {
-        if (!v->started || (!header && !admit(hub, v, keyframe)))
-            continue;
-        if (lsd_tag_queue_push(&v->queue, t) < 0)
-            v->skipping = true; /* out of memory, or its queue full: resume at a keyframe */
-    }
-    if (hub->viewers)
-        schedule_flush(hub);
-}
-
-void lsd_hub_viewers_restart(struct lsd_hub *hub)
-{
-    bool changed = false;
-    struct lsd_viewer *v, *next;
-    for (v = hub->viewers; v; v = next) {
-        next = v->next;
-        if (v->started) {
-            v->skipping = true; /* the new stream's headers come live, then its keyframe */
-        } else if (lsd_hub_viewer_start(hub, v) < 0) {
-            viewer_drop(v);
-            changed = true;
+        } else {
+            behind(hub, v); /* count its skips as they come */
         }
     }
     if (changed)
@@ -401,6 +424,7 @@ void lsd_hub_serve(struct lsd_hub *hub, struct evhttp_request *req)
     v->hub = hub;
     v->req = req;
     v->evcon = evcon;
+    v->caught_up = true;
     evhttp_send_reply_start(req, 200, "OK");
     lsd_http_count_reply(hub->server, req); /* now: a viewer dropped below frees req */
     /* evhttp chose: chunked for HTTP/1.1, the body until the close for 1.0. From here
@@ -413,26 +437,17 @@ void lsd_hub_serve(struct lsd_hub *hub, struct evhttp_request *req)
     viewer_link(hub, v);
     lsd_logf(hub->server->log, LS_LOG_DEBUG, "relay %s: viewer %u joined", hub->relay->spec.id,
              hub->viewer_count);
-    /* An idle on-demand relay's cache is from its last run: never serve it. */
-    if (!hub->relay->relay)
-        lsd_hub_stream_clear(hub);
-    notify(hub); /* may start an on-demand relay: its stream then comes live */
-    if (lsd_hub_viewer_start(hub, v) < 0) {
-        viewer_drop(v);
+    notify(hub); /* may start an on-demand relay: the hub then subscribes every viewer */
+    if (lsd_hub_viewer_subscribe(hub, v) < 0) {
+        lsd_hub_viewer_drop(v);
         notify(hub);
     }
 }
 
 int lsd_hub_viewers_init(struct lsd_hub *hub)
 {
-    struct event_base *base = hub->server->base;
-    hub->flush_ev = event_new(base, -1, 0, flush_cb, hub);
-    hub->check_ev = event_new(base, -1, EV_PERSIST, check_cb, hub);
-    if (!hub->flush_ev || !hub->check_ev) {
-        lsd_hub_viewers_finish(hub, true);
-        return -ENOMEM;
-    }
-    return 0;
+    hub->check_ev = event_new(hub->server->base, -1, EV_PERSIST, check_cb, hub);
+    return hub->check_ev ? 0 : -ENOMEM;
 }
 
 void lsd_hub_viewers_finish(struct lsd_hub *hub, bool final)
@@ -442,11 +457,8 @@ void lsd_hub_viewers_finish(struct lsd_hub *hub, bool final)
         viewer_end(hub->viewers);
     if (had)
         notify(hub);
-    if (final) {
-        if (hub->flush_ev)
-            event_free(hub->flush_ev);
-        if (hub->check_ev)
-            event_free(hub->check_ev);
-        hub->flush_ev = hub->check_ev = NULL;
+    if (final && hub->check_ev) {
+        event_free(hub->check_ev);
+        hub->check_ev = NULL;
     }
 }
