@@ -7,6 +7,8 @@
  * (lightstream/subscription.h): the library gives it its start from the GOP
  * cache, its own timeline and the skip to the next keyframe when it falls
  * behind; the hub only moves the taken tags to the connection, by reference.
+ * All of a hub's subscriptions share one notifier: the relay's thread writes
+ * one descriptor once per batch of tags, not one per viewer.
  *
  * Threads: everything here runs on the loop.
  *
@@ -41,8 +43,8 @@ struct lsd_viewer {
     struct evbuffer *output;     /**< the connection's output buffer */
     struct evbuffer_cb_entry *drain_cb; /**< on @ref output: take more as it drains */
     struct ls_subscription *sub; /**< of the hub's library relay; NULL while it has none */
-    struct event *ready_ev;      /**< the subscription's descriptor is readable */
-    bool waiting;                /**< @ref ready_ev is off until the connection drains */
+    bool full;                   /**< its connection has no room: not taken from until it drains */
+    bool drained;                /**< it drained since: the next flush takes from it */
     struct lsd_inflight inflight; /**< handed to the connection, not yet written out */
     struct lsd_timeline timeline;
     struct lsd_viewer *prev, *next;
@@ -57,6 +59,10 @@ struct lsd_hub {
     struct lsd_relay *relay;
     struct lsd_server *server;
     struct ls_relay *lib;         /**< the library relay viewers subscribe to, or NULL */
+    struct ls_notifier *notifier; /**< every viewer's subscription wakes this one descriptor */
+    struct event *ready_ev;       /**< the notifier is readable: take from every viewer */
+    struct event *flush_ev;       /**< take from the viewers whose connection drained */
+    bool flush_pending;
 
     struct lsd_viewer *viewers;
     unsigned viewer_count;
@@ -70,9 +76,9 @@ struct lsd_hub {
 int lsd_hub_viewer_subscribe(struct lsd_hub *hub, struct lsd_viewer *v);
 /** End @p v's subscription (counting its skips); it waits for the next one. */
 void lsd_hub_viewer_unsubscribe(struct lsd_hub *hub, struct lsd_viewer *v);
-/** Set up the check event. @return 0 or -ENOMEM */
+/** Set up the notifier and the events. @return 0, -ENOMEM or -EMFILE */
 int lsd_hub_viewers_init(struct lsd_hub *hub);
-/** Close every viewer (@p graceful: end the replies) and free the event when @p final. */
+/** Close every viewer (@p graceful: end the replies); free the notifier and events when @p final. */
 void lsd_hub_viewers_finish(struct lsd_hub *hub, bool final);
 /** Drop a viewer now (its subscription could not be made). */
 void lsd_hub_viewer_drop(struct lsd_viewer *v);

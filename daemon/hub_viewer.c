@@ -12,12 +12,17 @@
  * while a reserved space after it is a small new chain, which the next tag's
  * head then shares.
  *
+ * Wake-ups: every viewer's subscription wakes the hub's one notifier; then
+ * the hub takes from each viewer with room. With one descriptor per viewer
+ * the relay's thread would write (and the loop read) one eventfd per viewer
+ * per batch of tags: at 1000 viewers that cost more than the tags.
+ *
  * A viewer never slows the relay or another viewer: its backlog is its
  * subscription's queue, bounded by config.viewer_buffer_bytes, and the
  * library drops its queued media and skips to the next keyframe when it
  * overflows. Its connection is given tags only while it holds less than a
- * write's worth (and fewer than LSD_INFLIGHT_MAX of them); meanwhile its
- * descriptor is not watched. A viewer that falls behind (its backlog over
+ * write's worth (and fewer than LSD_INFLIGHT_MAX of them); meanwhile it is
+ * left out of the takes (it is "full") until it drains. A viewer that falls behind (its backlog over
  * the bound, or a skip) and does not catch up (empty its backlog) within
  * config.viewer_stall_ms is disconnected (a drop).
  *
@@ -132,17 +137,6 @@ static bool admit(struct lsd_viewer *v, struct ls_sub_tag *t)
     return true;
 }
 
-static void watch(struct lsd_viewer *v, bool on)
-{
-    if (!v->ready_ev || v->waiting == !on)
-        return;
-    v->waiting = !on;
-    if (on)
-        event_add(v->ready_ev, NULL);
-    else
-        event_del(v->ready_ev);
-}
-
 /* Take tags while the connection has room. A broken stream (out of memory in the
  * middle of a tag) cannot be repaired: @return -ENOMEM and the viewer is dropped. */
 static int refill(struct lsd_viewer *v)
@@ -153,7 +147,7 @@ static int refill(struct lsd_viewer *v)
         unsigned room = LSD_INFLIGHT_MAX - v->inflight.count;
         if (!room || out >= OUTPUT_WINDOW) {
             v->caught_up = false;
-            watch(v, false); /* output_changed() watches again as it drains */
+            v->full = true; /* output_changed() clears it as it drains */
             return 0;
         }
         struct ls_sub_tag tags[TAKE_MAX];
@@ -176,7 +170,6 @@ static int refill(struct lsd_viewer *v)
             return err;
         if ((unsigned)n < room) {
             v->caught_up = true; /* nothing left waiting */
-            watch(v, true);
             return 0;
         }
     }
@@ -258,16 +251,52 @@ static void viewer_end(struct lsd_viewer *v)
 
 /* ---- the subscription ------------------------------------------------------ */
 
+/* Take from @p v on the next turn (not inside libevent's callbacks), with the others. */
+static void schedule_take(struct lsd_viewer *v)
+{
+    v->full = false;
+    v->drained = true;
+    if (!v->hub->flush_pending) {
+        v->hub->flush_pending = true;
+        event_active(v->hub->flush_ev, EV_TIMEOUT, 1);
+    }
+}
+
+/* Take from every viewer that has room (@p drained_only: those that drained since). */
+static void refill_all(struct lsd_hub *hub, bool drained_only)
+{
+    bool changed = false;
+    struct lsd_viewer *v, *next;
+    for (v = hub->viewers; v; v = next) {
+        next = v->next;
+        if (v->full || (drained_only && !v->drained))
+            continue;
+        v->drained = false;
+        if (refill(v) < 0) {
+            lsd_hub_viewer_drop(v);
+            changed = true;
+        }
+    }
+    if (changed)
+        notify(hub);
+}
+
 static void ready_cb(evutil_socket_t fd, short what, void *arg)
 {
-    struct lsd_viewer *v = arg;
+    struct lsd_hub *hub = arg;
     (void)fd;
     (void)what;
-    if (refill(v) < 0) {
-        struct lsd_hub *hub = v->hub;
-        lsd_hub_viewer_drop(v);
-        notify(hub);
-    }
+    ls_notifier_ack(hub->notifier); /* first: tags that come from now on wake it again */
+    refill_all(hub, false);
+}
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct lsd_hub *hub = arg;
+    (void)fd;
+    (void)what;
+    hub->flush_pending = false;
+    refill_all(hub, true);
 }
 
 int lsd_hub_viewer_subscribe(struct lsd_hub *hub, struct lsd_viewer *v)
@@ -278,18 +307,11 @@ int lsd_hub_viewer_subscribe(struct lsd_hub *hub, struct lsd_viewer *v)
     ls_output_default_settings(&os);
     os.start_with_gop_cache = true;
     os.queue_max_bytes = hub->server->config.viewer_buffer_bytes;
-    int err = ls_relay_subscribe(hub->lib, &os, &v->sub);
+    int err = ls_relay_subscribe_notify(hub->lib, &os, hub->notifier, &v->sub);
     if (err < 0)
         return err;
-    v->ready_ev = event_new(hub->server->base, ls_subscription_fd(v->sub), EV_READ | EV_PERSIST,
-                            ready_cb, v);
-    if (!v->ready_ev) {
-        ls_relay_unsubscribe(hub->lib, &v->sub);
-        return -ENOMEM;
-    }
     v->skips_seen = 0;
-    v->waiting = true;
-    watch(v, true);
+    schedule_take(v); /* its start may be there already: no need to wait for a tag */
     return 0;
 }
 
@@ -308,8 +330,6 @@ void lsd_hub_viewer_unsubscribe(struct lsd_hub *hub, struct lsd_viewer *v)
     struct ls_output_stats st;
     if (ls_subscription_get_stats(v->sub, &st) == 0)
         count_skips(hub, v, &st);
-    event_free(v->ready_ev);
-    v->ready_ev = NULL;
     ls_relay_unsubscribe(hub->lib, &v->sub);
 }
 
@@ -321,8 +341,9 @@ static void output_changed(struct evbuffer *buf, const struct evbuffer_cb_info *
 {
     struct lsd_viewer *v = arg;
     (void)buf;
-    if (info->n_deleted && v->waiting && info->orig_size - info->n_deleted < OUTPUT_WINDOW)
-        watch(v, true); /* readable or not, the loop tells: no take here, inside libevent */
+    if (!info->n_deleted || !v->full || info->orig_size - info->n_deleted >= OUTPUT_WINDOW)
+        return;
+    schedule_take(v); /* not here, inside libevent's write */
 }
 
 /* Whether @p v is behind: more unsent than the bound, or skipped since last time. */
@@ -446,8 +467,19 @@ void lsd_hub_serve(struct lsd_hub *hub, struct evhttp_request *req)
 
 int lsd_hub_viewers_init(struct lsd_hub *hub)
 {
-    hub->check_ev = event_new(hub->server->base, -1, EV_PERSIST, check_cb, hub);
-    return hub->check_ev ? 0 : -ENOMEM;
+    struct event_base *base = hub->server->base;
+    int err = ls_notifier_create(&hub->notifier);
+    if (err < 0)
+        return err;
+    hub->check_ev = event_new(base, -1, EV_PERSIST, check_cb, hub);
+    hub->flush_ev = event_new(base, -1, 0, flush_cb, hub);
+    hub->ready_ev = event_new(base, ls_notifier_fd(hub->notifier), EV_READ | EV_PERSIST,
+                              ready_cb, hub);
+    if (!hub->check_ev || !hub->flush_ev || !hub->ready_ev || event_add(hub->ready_ev, NULL)) {
+        lsd_hub_viewers_finish(hub, true);
+        return -ENOMEM;
+    }
+    return 0;
 }
 
 void lsd_hub_viewers_finish(struct lsd_hub *hub, bool final)
@@ -457,8 +489,13 @@ void lsd_hub_viewers_finish(struct lsd_hub *hub, bool final)
         viewer_end(hub->viewers);
     if (had)
         notify(hub);
-    if (final && hub->check_ev) {
-        event_free(hub->check_ev);
-        hub->check_ev = NULL;
+    if (!final)
+        return;
+    struct event **evs[] = {&hub->check_ev, &hub->flush_ev, &hub->ready_ev};
+    for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+        if (*evs[i])
+            event_free(*evs[i]);
+        *evs[i] = NULL;
     }
+    ls_notifier_destroy(&hub->notifier);
 }

@@ -70,6 +70,9 @@ struct ls_subscription;
 /** Opaque reference to a shared tag body. */
 struct ls_tag_body;
 
+/** Opaque notifier: one descriptor shared by many subscriptions (see ls_notifier_create()). */
+struct ls_notifier;
+
 /** Size of the FLV file header (signature, flags, PreviousTagSize0). */
 #define LS_FLV_FILE_HEADER_BYTES 13
 /** Size of an FLV tag header. */
@@ -111,6 +114,47 @@ struct ls_sub_tag {
  */
 LS_API int ls_relay_subscribe(struct ls_relay *r, const struct ls_output_settings *s,
                               struct ls_subscription **out);
+
+/**
+ * Make a notifier: one eventfd for many subscriptions, for a consumer of so
+ * many (lightstreamd: one per HTTP-FLV viewer) that a descriptor and a wake-up
+ * each would cost more than the tags. The relay then writes the shared
+ * descriptor once per batch, whatever the number of subscriptions that got
+ * tags. Protocol: when ls_notifier_fd() is readable, call ls_notifier_ack(),
+ * then ls_subscription_take() on every subscription of the notifier until
+ * each returns fewer pieces than asked (or leave one for later: a later ack
+ * will not remind you of it, only new tags wake the notifier).
+ *
+ * @return 0, -EINVAL, -ENOMEM, -EMFILE or -ENFILE
+ *
+ * Thread-safety: the notifier's calls may be made from any thread.
+ */
+LS_API int ls_notifier_create(struct ls_notifier **out);
+
+/** The descriptor to watch for reading (owned by the notifier). */
+LS_API int ls_notifier_fd(const struct ls_notifier *n);
+
+/** Rearm: read the descriptor back; call before taking from the subscriptions. */
+LS_API void ls_notifier_ack(struct ls_notifier *n);
+
+/**
+ * Give up the caller's hold on the notifier; it is freed with its last
+ * subscription. Sets @p *n to NULL; a pointer to NULL is accepted.
+ */
+LS_API void ls_notifier_destroy(struct ls_notifier **n);
+
+/**
+ * ls_relay_subscribe() with the subscription's wake-ups going to @p n
+ * (shared) rather than to a descriptor of its own: ls_subscription_fd() then
+ * returns the notifier's, and ls_subscription_take() leaves it alone (see
+ * ls_notifier_create() for the protocol).
+ *
+ * @return as ls_relay_subscribe(), -EINVAL also for a NULL @p n
+ *
+ * Thread-safety: safe, from any thread.
+ */
+LS_API int ls_relay_subscribe_notify(struct ls_relay *r, const struct ls_output_settings *s,
+                                     struct ls_notifier *n, struct ls_subscription **out);
 
 /**
  * End a subscription: the relay no longer queues for it, its queued tags are

@@ -6,9 +6,11 @@
  * Waking the consumer costs a syscall, so it happens only when there is
  * something new to do: the queue went from empty to non-empty, or a
  * subscription without a start saw a keyframe (it may start now). A flag
- * under the output's lock remembers that the eventfd holds a count; take()
- * reads it back once it leaves nothing waiting, so the relay writes at most
- * once per batch the consumer takes.
+ * remembers that the eventfd holds a count; take() reads it back once it
+ * leaves nothing waiting, so the relay writes at most once per batch the
+ * consumer takes. A notifier shared by many subscriptions (ls_notifier_create)
+ * has one flag for all: one write per batch whatever their number, read back
+ * by the consumer's ack.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,8 +21,79 @@
 #include "lib/output/output_poll.h"
 #include "lib/util/clock.h"
 
+/* ---- notifiers ------------------------------------------------------------- */
+
+int ls_notifier_create(struct ls_notifier **out)
+{
+    if (!out)
+        return -EINVAL;
+    *out = NULL;
+    struct ls_notifier *n = calloc(1, sizeof(*n));
+    if (!n)
+        return -ENOMEM;
+    n->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (n->efd < 0) {
+        int err = -errno;
+        free(n);
+        return err;
+    }
+    atomic_init(&n->refs, 1);
+    atomic_init(&n->signalled, false);
+    *out = n;
+    return 0;
+}
+
+static struct ls_notifier *notifier_ref(struct ls_notifier *n)
+{
+    atomic_fetch_add_explicit(&n->refs, 1, memory_order_relaxed);
+    return n;
+}
+
+void ls_notifier_destroy(struct ls_notifier **np)
+{
+    struct ls_notifier *n = np ? *np : NULL;
+    if (!n)
+        return;
+    if (atomic_fetch_sub_explicit(&n->refs, 1, memory_order_acq_rel) == 1) {
+        close(n->efd);
+        free(n);
+    }
+    *np = NULL;
+}
+
+int ls_notifier_fd(const struct ls_notifier *n)
+{
+    return n ? n->efd : -EINVAL;
+}
+
+/* Read the count back first, then rearm: a wake between the two finds the flag still
+ * set and does not write, but its tag is taken by the takes that follow the ack. */
+void ls_notifier_ack(struct ls_notifier *n)
+{
+    if (!n)
+        return;
+    uint64_t count;
+    if (read(n->efd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+        return;
+    atomic_store(&n->signalled, false);
+}
+
+/* Write once until the consumer reads it back; the writes of every subscription sharing
+ * the notifier are one. */
+static void notify(struct ls_notifier *n)
+{
+    if (atomic_exchange(&n->signalled, true))
+        return;
+    uint64_t one = 1;
+    /* Cannot fail short of a counter at 2^64-2: it is read back at every drain. */
+    if (write(n->efd, &one, sizeof(one)) != sizeof(one))
+        atomic_store(&n->signalled, false);
+}
+
+/* ---- subscriptions --------------------------------------------------------- */
+
 int ls_poll_create(struct ls_subscription **out, const struct ls_output_host *host, void *owner,
-                   int id, const struct ls_output_settings *s)
+                   int id, const struct ls_output_settings *s, struct ls_notifier *n)
 {
     *out = NULL;
     struct ls_subscription *sub = calloc(1, sizeof(*sub));
@@ -29,11 +102,11 @@ int ls_poll_create(struct ls_subscription **out, const struct ls_output_host *ho
     int err = ls_output_create(&sub->out, host, id, NULL, NULL, NULL, s);
     if (err < 0)
         goto fail;
-    sub->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (sub->efd < 0) {
-        err = -errno;
+    sub->shared = n != NULL;
+    if (n)
+        sub->n = notifier_ref(n);
+    else if ((err = ls_notifier_create(&sub->n)) < 0)
         goto fail;
-    }
     sub->owner = owner;
     sub->out->st.state = LS_STATE_CONNECTING;
     sub->out->started_ms = ls_now_ms();
@@ -50,7 +123,7 @@ void ls_poll_destroy(struct ls_subscription **subp)
     struct ls_subscription *sub = *subp;
     if (!sub)
         return;
-    close(sub->efd);
+    ls_notifier_destroy(&sub->n);
     ls_output_destroy(&sub->out);
     free(sub);
     *subp = NULL;
@@ -60,23 +133,17 @@ void ls_poll_destroy(struct ls_subscription **subp)
 static void wake(struct ls_subscription *sub)
 {
     sub->wakes++;
-    if (sub->signalled)
-        return;
-    uint64_t one = 1;
-    /* Cannot fail short of a counter at 2^64-2: it is read back at every drain. */
-    if (write(sub->efd, &one, sizeof(one)) == sizeof(one))
-        sub->signalled = true;
+    notify(sub->n);
 }
 
 /* o->lock held: the consumer has nothing left to do until the next wake, unless one
- * came since @p wakes was read (a keyframe while it tried to start: it may start now). */
+ * came since @p wakes was read (a keyframe while it tried to start: it may start now).
+ * A shared notifier is the consumer's to ack. */
 static void settle(struct ls_subscription *sub, unsigned wakes)
 {
-    if (!sub->signalled || sub->wakes != wakes)
+    if (sub->shared || sub->wakes != wakes || !atomic_load(&sub->n->signalled))
         return;
-    uint64_t count;
-    if (read(sub->efd, &count, sizeof(count)) == sizeof(count) || errno == EAGAIN)
-        sub->signalled = false;
+    ls_notifier_ack(sub->n);
 }
 
 void ls_poll_push(struct ls_subscription *sub, struct ls_item *item)
@@ -115,10 +182,7 @@ void ls_poll_unsync(struct ls_subscription *sub)
 static void try_sync(struct ls_subscription *sub)
 {
     struct ls_output *o = sub->out;
-    pthread_mutex_lock(&o->lock);
-    bool synced = ls_tag_queue_synced(&o->q);
-    pthread_mutex_unlock(&o->lock);
-    if (synced || !o->host.sync)
+    if (!o->host.sync)
         return;
     if (o->host.sync(o->host.host, o, &sub->has_audio, &sub->has_video) < 0)
         return;
@@ -163,8 +227,10 @@ int ls_subscription_take(struct ls_subscription *sub, struct ls_sub_tag *out, si
     struct ls_output *o = sub->out;
     pthread_mutex_lock(&o->lock);
     unsigned wakes = sub->wakes;
+    bool synced = ls_tag_queue_synced(&o->q);
     pthread_mutex_unlock(&o->lock);
-    try_sync(sub);
+    if (!synced)
+        try_sync(sub);
     size_t n = 0;
     if (sub->need_header && n < max)
         file_header(sub, &out[n++]);
@@ -185,7 +251,7 @@ int ls_subscription_take(struct ls_subscription *sub, struct ls_sub_tag *out, si
 
 int ls_subscription_fd(const struct ls_subscription *sub)
 {
-    return sub ? sub->efd : -EINVAL;
+    return sub ? sub->n->efd : -EINVAL;
 }
 
 void ls_tag_body_release(struct ls_tag_body *body)

@@ -15,16 +15,24 @@
 #ifndef LS_LIB_OUTPUT_POLL_H
 #define LS_LIB_OUTPUT_POLL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "lightstream/subscription.h"
 #include "lib/output/output.h"
 
+/** An eventfd and whether it holds a count not yet read back; shared or a subscription's own. */
+struct ls_notifier {
+    atomic_uint refs;
+    atomic_bool signalled;
+    int efd;
+};
+
 struct ls_subscription {
     struct ls_output *out; /**< queue, host sync, stats */
     void *owner;           /**< the relay it belongs to (checked by unsubscribe) */
-    int efd;               /**< readable while something may be taken */
-    bool signalled;        /**< under out->lock: efd holds a count not yet read */
+    struct ls_notifier *n; /**< readable while something may be taken */
+    bool shared;           /**< @ref n is the consumer's: take() leaves it alone */
     unsigned wakes;        /**< under out->lock: reasons to wake so far */
 
     /* The consumer's (take) only. */
@@ -35,11 +43,12 @@ struct ls_subscription {
 };
 
 /**
- * A subscription whose sync and logger are @p host's.
+ * A subscription whose sync and logger are @p host's, waking @p n (shared),
+ * or a notifier of its own when @p n is NULL.
  * @return 0, -EINVAL, -ENOMEM, -EMFILE, -ENFILE
  */
 int ls_poll_create(struct ls_subscription **out, const struct ls_output_host *host, void *owner,
-                   int id, const struct ls_output_settings *s);
+                   int id, const struct ls_output_settings *s, struct ls_notifier *n);
 /** Free it (its queued tags are dropped, its descriptor closed); NULL accepted. */
 void ls_poll_destroy(struct ls_subscription **sub);
 

@@ -12,8 +12,8 @@
 
 #include "lib/relay/relay_private.h"
 
-int ls_relay_subscribe(struct ls_relay *r, const struct ls_output_settings *s,
-                       struct ls_subscription **out)
+static int subscribe(struct ls_relay *r, const struct ls_output_settings *s,
+                     struct ls_notifier *n, struct ls_subscription **out)
 {
     if (!out)
         return -EINVAL;
@@ -28,7 +28,7 @@ int ls_relay_subscribe(struct ls_relay *r, const struct ls_output_settings *s,
     const struct ls_output_host host = {.sync = ls_relay_sync_output, .log = &r->log, .host = r};
     struct ls_subscription *sub;
     pthread_mutex_lock(&r->fan_lock);
-    int err = ls_poll_create(&sub, &host, r, ++r->next_sub_id, s);
+    int err = ls_poll_create(&sub, &host, r, ++r->next_sub_id, s, n);
     if (err < 0)
         goto out;
     if (r->n_subs == r->cap_subs) {
@@ -47,6 +47,23 @@ int ls_relay_subscribe(struct ls_relay *r, const struct ls_output_settings *s,
 out:
     pthread_mutex_unlock(&r->fan_lock);
     return err;
+}
+
+int ls_relay_subscribe(struct ls_relay *r, const struct ls_output_settings *s,
+                       struct ls_subscription **out)
+{
+    return subscribe(r, s, NULL, out);
+}
+
+int ls_relay_subscribe_notify(struct ls_relay *r, const struct ls_output_settings *s,
+                              struct ls_notifier *n, struct ls_subscription **out)
+{
+    if (!n) {
+        if (out)
+            *out = NULL;
+        return -EINVAL;
+    }
+    return subscribe(r, s, n, out);
 }
 
 int ls_relay_unsubscribe(struct ls_relay *r, struct ls_subscription **subp)

@@ -14,6 +14,8 @@
  * - a restart: a new file header and a new timeline;
  * - references: every body released balances, also after the subscription
  *   is gone;
+ * - a notifier shared by many subscriptions: one write for all of them,
+ *   rearmed by the consumer's ack, never a lost wake-up;
  * - an event loop: a producer thread and a poll() consumer, every tag once,
  *   in order.
  */
@@ -107,13 +109,19 @@ static void host_finish(struct host *h)
     pthread_mutex_destroy(&h->fan_lock);
 }
 
-static struct ls_subscription *subscribe(struct host *h, uint32_t queue_max)
+static struct ls_subscription *subscribe_with(struct host *h, uint32_t queue_max,
+                                             struct ls_notifier *n)
 {
     struct ls_output_settings s = {.queue_max_bytes = queue_max, .start_with_gop_cache = true};
     struct ls_output_host oh = {.sync = host_sync, .host = h};
     struct ls_subscription *sub = NULL;
-    CHECK_EQ_INT(ls_poll_create(&sub, &oh, h, 1, &s), 0);
+    CHECK_EQ_INT(ls_poll_create(&sub, &oh, h, 1, &s, n), 0);
     return sub;
+}
+
+static struct ls_subscription *subscribe(struct host *h, uint32_t queue_max)
+{
+    return subscribe_with(h, queue_max, NULL);
 }
 
 static void release_all(struct ls_sub_tag *t, int n)
@@ -280,6 +288,62 @@ static void test_set_timestamp(void)
     host_finish(&h);
 }
 
+static void test_shared_notifier(void)
+{
+    struct host h;
+    host_init(&h);
+    h.ready = true;
+    struct ls_notifier *n = NULL;
+    CHECK_EQ_INT(ls_notifier_create(&n), 0);
+    int fd = ls_notifier_fd(n);
+    struct ls_subscription *sub[3];
+    for (int i = 0; i < 3; i++) {
+        sub[i] = subscribe_with(&h, 1 << 20, n);
+        CHECK_EQ_INT(ls_subscription_fd(sub[i]), fd);
+    }
+    struct ls_sub_tag t[16];
+    for (int i = 0; i < 3; i++) {
+        int k = ls_subscription_take(sub[i], t, 16);
+        CHECK_EQ_INT(k, 1 + h.n_start);
+        release_all(t, k);
+    }
+    CHECK(!readable(fd));
+    /* A tag to each: one write for the three. */
+    struct ls_item *it[4];
+    for (int k = 0; k < 4; k++)
+        it[k] = tag(LS_ITEM_AUDIO, false, 1040 + 20 * k, 10);
+    for (int i = 0; i < 3; i++)
+        push(&h, sub[i], it[0]);
+    CHECK_EQ_INT(eventfd_count(fd), 1);
+    /* A take does not rearm a shared notifier: the consumer's ack does. */
+    CHECK_EQ_INT(ls_subscription_take(sub[0], t, 16), 1);
+    release_all(t, 1);
+    CHECK(readable(fd));
+    ls_notifier_ack(n);
+    CHECK(!readable(fd));
+    /* Taken after the ack: the tags that came before it are there. */
+    for (int i = 1; i < 3; i++) {
+        CHECK_EQ_INT(ls_subscription_take(sub[i], t, 16), 1);
+        release_all(t, 1);
+    }
+    /* After the ack, the next tag of any one wakes it again. */
+    push(&h, sub[2], it[1]);
+    CHECK(readable(fd));
+    CHECK_EQ_INT(eventfd_count(fd), 1);
+    push(&h, sub[1], it[2]);
+    push(&h, sub[2], it[3]); /* its queue was not empty: no new reason */
+    CHECK_EQ_INT(eventfd_count(fd), 1);
+    ls_notifier_destroy(&n); /* the subscriptions keep it */
+    CHECK(n == NULL && readable(fd));
+    for (int i = 0; i < 3; i++)
+        ls_poll_destroy(&sub[i]); /* the last one frees it (ASan: no leak) */
+    for (int k = 0; k < 4; k++) {
+        CHECK_EQ_INT(atomic_load(&it[k]->refs), 1);
+        ls_item_unref(&it[k]);
+    }
+    host_finish(&h);
+}
+
 /* ---- an event loop --------------------------------------------------------- */
 
 #define LOOP_TAGS 2000
@@ -348,6 +412,7 @@ int main(void)
     test_start_and_descriptor();
     test_overflow_and_restart();
     test_set_timestamp();
+    test_shared_notifier();
     test_event_loop();
     return test_done("test_poll");
 }
