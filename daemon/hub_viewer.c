@@ -316,20 +316,20 @@ int lsd_hub_viewer_subscribe(struct lsd_hub *hub, struct lsd_viewer *v)
 }
 
 /* Count the skips the library made for @p v since last time. */
-static void count_skips(struct lsd_hub *hub, struct lsd_viewer *v, struct ls_output_stats *st)
+static void count_skips(struct lsd_hub *hub, struct lsd_viewer *v, uint64_t skips)
 {
-    if (st->skips > v->skips_seen)
-        hub->st.skips += st->skips - v->skips_seen;
-    v->skips_seen = st->skips;
+    if (skips > v->skips_seen)
+        hub->st.skips += skips - v->skips_seen;
+    v->skips_seen = skips;
 }
 
 void lsd_hub_viewer_unsubscribe(struct lsd_hub *hub, struct lsd_viewer *v)
 {
     if (!v->sub)
         return;
-    struct ls_output_stats st;
-    if (ls_subscription_get_stats(v->sub, &st) == 0)
-        count_skips(hub, v, &st);
+    uint64_t skips;
+    if (ls_subscription_backlog(v->sub, NULL, &skips) == 0)
+        count_skips(hub, v, skips);
     ls_relay_unsubscribe(hub->lib, &v->sub);
 }
 
@@ -351,13 +351,14 @@ static bool behind(struct lsd_hub *hub, struct lsd_viewer *v)
 {
     if (v->caught_up)
         return false;
-    struct ls_output_stats st;
-    if (!v->sub || ls_subscription_get_stats(v->sub, &st) < 0)
-        return evbuffer_get_length(v->output) > hub->server->config.viewer_buffer_bytes;
-    bool skipped = st.skips > v->skips_seen;
-    count_skips(hub, v, &st);
-    return skipped || st.queue_bytes + evbuffer_get_length(v->output) >
-                          hub->server->config.viewer_buffer_bytes;
+    size_t queued = 0;
+    uint64_t skips = v->skips_seen;
+    if (v->sub)
+        ls_subscription_backlog(v->sub, &queued, &skips);
+    bool skipped = skips > v->skips_seen;
+    count_skips(hub, v, skips);
+    return skipped ||
+           queued + evbuffer_get_length(v->output) > hub->server->config.viewer_buffer_bytes;
 }
 
 static void check_cb(evutil_socket_t fd, short what, void *arg)

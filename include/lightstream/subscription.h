@@ -221,6 +221,20 @@ LS_API void ls_sub_tag_set_timestamp(struct ls_sub_tag *tag, uint32_t ts_ms);
  */
 LS_API int ls_subscription_get_stats(struct ls_subscription *sub, struct ls_output_stats *out);
 
+/**
+ * What waits in the subscription now and how often it skipped, without the
+ * rest of the stats (cheap enough to ask for every subscription often).
+ *
+ * @param sub the subscription
+ * @param[out] queued_bytes tag bytes waiting to be taken (may be NULL)
+ * @param[out] skips times it overflowed and skipped to a keyframe (may be NULL)
+ * @return 0 or -EINVAL
+ *
+ * Thread-safety: safe.
+ */
+LS_API int ls_subscription_backlog(struct ls_subscription *sub, size_t *queued_bytes,
+                                   uint64_t *skips);
+
 #ifdef __cplusplus
 }
 #endif

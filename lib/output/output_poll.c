@@ -278,3 +278,17 @@ int ls_subscription_get_stats(struct ls_subscription *sub, struct ls_output_stat
     ls_output_get_stats(sub->out, out);
     return 0;
 }
+
+int ls_subscription_backlog(struct ls_subscription *sub, size_t *queued_bytes, uint64_t *skips)
+{
+    if (!sub)
+        return -EINVAL;
+    struct ls_output *o = sub->out;
+    pthread_mutex_lock(&o->lock);
+    if (queued_bytes)
+        *queued_bytes = ls_tag_queue_bytes(&o->q);
+    if (skips)
+        *skips = ls_tag_queue_skips(&o->q);
+    pthread_mutex_unlock(&o->lock);
+    return 0;
+}

@@ -235,6 +235,11 @@ static void test_overflow_and_restart(void)
     it[12] = tag(LS_ITEM_VIDEO, true, 1480, 300);      /* resumes here */
     for (int i = 10; i < 13; i++)
         push(&h, sub, it[i]);
+    size_t queued = 0;
+    uint64_t skips = 0;
+    CHECK_EQ_INT(ls_subscription_backlog(sub, &queued, &skips), 0);
+    CHECK_EQ_INT(skips, 1);
+    CHECK_EQ_INT(queued, 20 + 300); /* the header kept and the keyframe it resumed at */
     n = ls_subscription_take(sub, t, 64);
     struct ls_output_stats st;
     ls_subscription_get_stats(sub, &st);
