@@ -26,6 +26,7 @@
 
 struct evbuffer;
 struct evbuffer_cb_entry;
+struct evbuffer_cb_info;
 struct bufferevent;
 struct evhttp_connection;
 struct event;
@@ -71,16 +72,34 @@ struct lsd_hub {
     struct lsd_hub_stats st;
 };
 
-/* hub_viewer.c */
+/* bufferevent writes 16 KiB per turn by default: a viewer takes ~2 Mbit/s, fewer calls. */
+#define LSD_MAX_SINGLE_WRITE (256u << 10)
+/* libevent 2.1 allocates a 1 KiB chain for every evbuffer_add_reference, and one for the
+ * tail and next head: about 2 KiB a tag handed over. */
+#define LSD_TAG_COST 2048
+
+/* hub_feed.c */
 /** Subscribe @p v to the hub's library relay, if any. @return 0 or a negative errno */
 int lsd_hub_viewer_subscribe(struct lsd_hub *hub, struct lsd_viewer *v);
 /** End @p v's subscription (counting its skips); it waits for the next one. */
 void lsd_hub_viewer_unsubscribe(struct lsd_hub *hub, struct lsd_viewer *v);
+/** Whether @p v fell behind (more unsent than the bound, or a skip); counts its skips. */
+bool lsd_hub_viewer_behind(struct lsd_hub *hub, struct lsd_viewer *v);
+/** The connection's output buffer callback: bytes written out make room for more tags. */
+void lsd_hub_output_changed(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
+/** Set up the notifier and its events. @return 0, -ENOMEM or -EMFILE */
+int lsd_hub_feed_init(struct lsd_hub *hub);
+/** Free them (every viewer unsubscribed). */
+void lsd_hub_feed_finish(struct lsd_hub *hub);
+
+/* hub_viewer.c */
 /** Set up the notifier and the events. @return 0, -ENOMEM or -EMFILE */
 int lsd_hub_viewers_init(struct lsd_hub *hub);
 /** Close every viewer (@p graceful: end the replies); free the notifier and events when @p final. */
 void lsd_hub_viewers_finish(struct lsd_hub *hub, bool final);
-/** Drop a viewer now (its subscription could not be made). */
+/** Drop a viewer now (it cannot be fed). */
 void lsd_hub_viewer_drop(struct lsd_viewer *v);
+/** Tell the relay the viewer count changed (unless the hub is going). */
+void lsd_hub_notify(struct lsd_hub *hub);
 
 #endif
