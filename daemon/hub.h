@@ -62,6 +62,7 @@ struct lsd_hub {
     struct ls_relay *lib;         /**< the library relay viewers subscribe to, or NULL */
     struct ls_notifier *notifier; /**< every viewer's subscription wakes this one descriptor */
     struct event *ready_ev;       /**< the notifier is readable: take from every viewer */
+    struct event *gather_ev;      /**< a little after a wake-up: take from every viewer */
     struct event *flush_ev;       /**< take from the viewers whose connection drained */
     bool flush_pending;
 
