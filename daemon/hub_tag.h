@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <lightstream/subscription.h>
+#include "lightstream/subscription.h"
 
 /** Room for a chunk-size line: 16 hex digits and CRLF. */
 #define LSD_CHUNK_HEAD_MAX 18
