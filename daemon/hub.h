@@ -1,17 +1,22 @@
 /*
- * Inside the HTTP-FLV hub: between hub.c (the relay's stream as the loop
- * keeps it: headers, GOP cache, timeline) and hub_viewer.c (the viewers'
- * connections). The public side is in daemon/server.h.
+ * Inside the HTTP-FLV hub: between hub.c (the hub's relay instance: which
+ * library relay its viewers subscribe to, the totals) and hub_viewer.c (the
+ * viewers' connections). The public side is in daemon/server.h.
  *
- * Threads: lsd_hub_on_tag() runs on the library's subscriber thread and only
- * makes a struct lsd_tag and posts it; everything else here runs on the loop.
+ * Each viewer is a pollable subscription of the library relay
+ * (lightstream/subscription.h): the library gives it its start from the GOP
+ * cache, its own timeline and the skip to the next keyframe when it falls
+ * behind; the hub only moves the taken tags to the connection, by reference.
+ * All of a hub's subscriptions share one notifier: the relay's thread writes
+ * one descriptor once per batch of tags, not one per viewer.
+ *
+ * Threads: everything here runs on the loop.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #ifndef LSD_HUB_H
 #define LSD_HUB_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,17 +26,15 @@
 
 struct evbuffer;
 struct evbuffer_cb_entry;
+struct evbuffer_cb_info;
 struct bufferevent;
 struct evhttp_connection;
-
-#define LSD_FLV_FILE_HEADER_SIZE 13
-#define LSD_FLV_TAG_HEADER_SIZE 11
-#define LSD_FLV_PREV_SIZE 4
+struct event;
 
 /**
- * One GET /live/<id>.flv being answered. Its backlog is @ref queue (tag
- * pointers); its connection's output buffer gets the tags a few at a time
- * (@ref inflight), as it drains.
+ * One GET /live/<id>.flv being answered. Its backlog is its subscription's
+ * queue, in the library; its connection's output buffer gets the tags a few
+ * at a time (@ref inflight), as it drains.
  */
 struct lsd_viewer {
     struct lsd_hub *hub;
@@ -39,61 +42,65 @@ struct lsd_viewer {
     struct evhttp_connection *evcon;
     struct bufferevent *bev;
     struct evbuffer *output;     /**< the connection's output buffer */
-    struct evbuffer_cb_entry *drain_cb; /**< on @ref output: refill as it drains */
-    struct lsd_tag_queue queue;  /**< admitted, not yet handed to the connection */
-    struct lsd_inflight inflight; /**< handed to it, not yet written out */
+    struct evbuffer_cb_entry *drain_cb; /**< on @ref output: take more as it drains */
+    struct ls_subscription *sub; /**< of the hub's library relay; NULL while it has none */
+    bool full;                   /**< its connection has no room: not taken from until it drains */
+    bool drained;                /**< it drained since: the next flush takes from it */
+    struct lsd_inflight inflight; /**< handed to the connection, not yet written out */
+    struct lsd_timeline timeline;
     struct lsd_viewer *prev, *next;
     bool chunked;                /**< HTTP/1.1: each tag goes out as one chunk */
-    bool started;                /**< got the file header */
-    bool skipping;               /**< gets no media until a video keyframe */
-    int64_t over_since_ms;       /**< when its backlog passed the bound, 0 if under */
+    bool started;                /**< got a file header */
+    bool caught_up;              /**< its last take left nothing waiting */
+    uint64_t skips_seen;         /**< its subscription's skips already counted */
+    int64_t over_since_ms;       /**< when it fell behind for good, 0 if it keeps up */
 };
 
 struct lsd_hub {
     struct lsd_relay *relay;
     struct lsd_server *server;
+    struct ls_relay *lib;         /**< the library relay viewers subscribe to, or NULL */
+    struct ls_notifier *notifier; /**< every viewer's subscription wakes this one descriptor */
+    struct event *ready_ev;       /**< the notifier is readable: take from every viewer */
+    struct event *gather_ev;      /**< a little after a wake-up: take from every viewer */
+    struct event *flush_ev;       /**< take from the viewers whose connection drained */
+    bool flush_pending;
 
-    /* Subscriber thread → loop. */
-    atomic_size_t inflight_bytes; /**< posted, not yet taken by the loop */
-    bool sub_skipping;            /**< subscriber thread only: dropping until a keyframe */
-    bool sub_has_video;           /**< subscriber thread only: from its file header */
-
-    /* The stream (loop). */
-    struct lsd_tag *file_header, *metadata, *video_seq, *audio_seq;
-    struct lsd_tag **gop;         /**< tags since the last video keyframe, gop[0] the keyframe */
-    size_t gop_count, gop_cap, gop_bytes;
-    bool gop_open;                /**< caching: a keyframe was seen and the bound was kept */
-    bool has_video;               /**< from the file header */
-    bool rebase;                  /**< the next tag starts a new timeline */
-    int64_t ts_offset;            /**< added to every incoming timestamp */
-    uint32_t last_ts;             /**< latest timestamp sent, on the hub's timeline */
-    bool have_ts;
-
-    /* Viewers (loop). */
     struct lsd_viewer *viewers;
     unsigned viewer_count;
-    struct event *flush_ev;       /**< hands queued tags to the connections with room */
     struct event *check_ev;       /**< periodic: stuck viewers */
-    bool flush_pending;
     bool closing;                 /**< lsd_hub_destroy: no more viewer notifications */
     struct lsd_hub_stats st;
 };
 
-/* hub.c */
-/** Forget the stream (headers, GOP); the next tag starts a new timeline. */
-void lsd_hub_stream_clear(struct lsd_hub *hub);
+/* bufferevent writes 16 KiB per turn by default: a viewer takes ~2 Mbit/s, fewer calls. */
+#define LSD_MAX_SINGLE_WRITE (256u << 10)
+/* libevent 2.1 allocates a 1 KiB chain for every evbuffer_add_reference, and one for the
+ * tail and next head: about 2 KiB a tag handed over. */
+#define LSD_TAG_COST 2048
+
+/* hub_feed.c */
+/** Subscribe @p v to the hub's library relay, if any. @return 0 or a negative errno */
+int lsd_hub_viewer_subscribe(struct lsd_hub *hub, struct lsd_viewer *v);
+/** End @p v's subscription (counting its skips); it waits for the next one. */
+void lsd_hub_viewer_unsubscribe(struct lsd_hub *hub, struct lsd_viewer *v);
+/** Whether @p v fell behind (more unsent than the bound, or a skip); counts its skips. */
+bool lsd_hub_viewer_behind(struct lsd_hub *hub, struct lsd_viewer *v);
+/** The connection's output buffer callback: bytes written out make room for more tags. */
+void lsd_hub_output_changed(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
+/** Set up the notifier and its events. @return 0, -ENOMEM or -EMFILE */
+int lsd_hub_feed_init(struct lsd_hub *hub);
+/** Free them (every viewer unsubscribed). */
+void lsd_hub_feed_finish(struct lsd_hub *hub);
 
 /* hub_viewer.c */
-/** Give a viewer its start: file header, metadata, sequence headers, GOP (when the
- *  hub has a stream; else it starts with the next one). @return 0 or -ENOMEM */
-int lsd_hub_viewer_start(struct lsd_hub *hub, struct lsd_viewer *v);
-/** Hand one live tag to every viewer (queued; handed to the connections by the flush). */
-void lsd_hub_viewers_feed(struct lsd_hub *hub, struct lsd_tag *t);
-/** A new stream begins: viewers already playing wait for its keyframe; the others start. */
-void lsd_hub_viewers_restart(struct lsd_hub *hub);
-/** Set up the flush and check events. @return 0 or -ENOMEM */
+/** Set up the notifier and the events. @return 0, -ENOMEM or -EMFILE */
 int lsd_hub_viewers_init(struct lsd_hub *hub);
-/** Close every viewer (@p graceful: end the replies) and free the events when @p final. */
+/** Close every viewer (@p graceful: end the replies); free the notifier and events when @p final. */
 void lsd_hub_viewers_finish(struct lsd_hub *hub, bool final);
+/** Drop a viewer now (it cannot be fed). */
+void lsd_hub_viewer_drop(struct lsd_viewer *v);
+/** Tell the relay the viewer count changed (unless the hub is going). */
+void lsd_hub_notify(struct lsd_hub *hub);
 
 #endif

@@ -1,139 +1,72 @@
 /*
- * The HTTP-FLV hub's tags and a viewer's queue of them: see hub_tag.h for why
- * a tag carries its own chunk framing and why a backlog is a queue of
- * pointers rather than an evbuffer.
+ * The HTTP-FLV hub's pure part (see hub_tag.h).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/hub_tag.h"
 
-/* A queue's smallest ring, kept while it is empty: a viewer that keeps up
- * empties its queue at every loop turn, and should not pay a malloc for it. */
-#define QUEUE_MIN_CAP 64
+/* A new subscription's first tag comes this long after the previous one's last. */
+#define RESTART_GAP_MS 40
 
-/* ---- tags ------------------------------------------------------------------ */
+/* ---- framing --------------------------------------------------------------- */
 
-struct lsd_tag *lsd_tag_new(struct lsd_hub *hub, const uint8_t *data, size_t size, unsigned flags)
+size_t lsd_tag_flv_size(const struct ls_sub_tag *t)
 {
-    if (size > SIZE_MAX - sizeof(struct lsd_tag) - LSD_CHUNK_HEAD_MAX - LSD_CHUNK_TAIL)
-        return NULL;
-    struct lsd_tag *t = malloc(sizeof(*t) + LSD_CHUNK_HEAD_MAX + size + LSD_CHUNK_TAIL);
-    if (!t)
-        return NULL;
-    char line[LSD_CHUNK_HEAD_MAX + 1];
-    int n = snprintf(line, sizeof(line), "%zx\r\n", size);
-    t->hub = hub;
-    t->refs = 1;
-    t->flags = flags;
-    t->size = size;
-    t->data = t->mem + LSD_CHUNK_HEAD_MAX;
-    memcpy(t->data - n, line, (size_t)n);
-    memcpy(t->data, data, size);
-    memcpy(t->data + size, "\r\n", LSD_CHUNK_TAIL);
-    t->chunk = t->data - n;
-    t->chunk_size = (size_t)n + size + LSD_CHUNK_TAIL;
-    return t;
+    return (size_t)t->head_size + t->body_size + t->trailer_size;
 }
 
-struct lsd_tag *lsd_tag_copy(const struct lsd_tag *t)
+size_t lsd_tag_head(const struct ls_sub_tag *t, bool chunked, uint8_t out[LSD_TAG_HEAD_MAX])
 {
-    return lsd_tag_new(t->hub, t->data, t->size, t->flags);
-}
-
-void lsd_tag_unref(struct lsd_tag *t)
-{
-    if (t && --t->refs == 0)
-        free(t);
-}
-
-uint32_t lsd_tag_ts(const struct lsd_tag *t)
-{
-    const uint8_t *p = t->data;
-    return (uint32_t)p[7] << 24 | (uint32_t)p[4] << 16 | (uint32_t)p[5] << 8 | p[6];
-}
-
-void lsd_tag_set_ts(struct lsd_tag *t, uint32_t ts)
-{
-    uint8_t *p = t->data;
-    p[4] = (uint8_t)(ts >> 16);
-    p[5] = (uint8_t)(ts >> 8);
-    p[6] = (uint8_t)ts;
-    p[7] = (uint8_t)(ts >> 24); /* TimestampExtended */
-}
-
-/* ---- a viewer's queue ------------------------------------------------------ */
-
-/* A new ring of @p cap entries holding the queue's tags from index 0. */
-static int queue_resize(struct lsd_tag_queue *q, size_t cap)
-{
-    struct lsd_tag **ring = malloc(cap * sizeof(*ring));
-    if (!ring)
-        return -ENOMEM;
-    for (size_t i = 0; i < q->count; i++)
-        ring[i] = q->ring[(q->head + i) & (q->cap - 1)];
-    free(q->ring);
-    q->ring = ring;
-    q->cap = cap;
-    q->head = 0;
-    return 0;
-}
-
-int lsd_tag_queue_push(struct lsd_tag_queue *q, struct lsd_tag *t)
-{
-    if (q->count >= LSD_TAG_QUEUE_MAX)
-        return -ENOSPC;
-    if (q->count == q->cap) {
-        int err = queue_resize(q, q->cap ? q->cap * 2 : QUEUE_MIN_CAP);
-        if (err < 0)
-            return err;
+    size_t n = 0;
+    if (chunked) {
+        char line[LSD_CHUNK_HEAD_MAX + 1];
+        n = (size_t)snprintf(line, sizeof(line), "%zx\r\n", lsd_tag_flv_size(t));
+        memcpy(out, line, n);
     }
-    q->ring[(q->head + q->count) & (q->cap - 1)] = t;
-    q->count++;
-    q->bytes += t->size;
-    t->refs++;
-    return 0;
+    memcpy(out + n, t->head, t->head_size);
+    return n + t->head_size;
 }
 
-struct lsd_tag *lsd_tag_queue_peek(const struct lsd_tag_queue *q)
+size_t lsd_tag_tail(const struct ls_sub_tag *t, bool chunked, uint8_t out[LSD_TAG_TAIL_MAX])
 {
-    return q->count ? q->ring[q->head] : NULL;
-}
-
-struct lsd_tag *lsd_tag_queue_pop(struct lsd_tag_queue *q)
-{
-    if (!q->count)
-        return NULL;
-    struct lsd_tag *t = q->ring[q->head];
-    q->head = (q->head + 1) & (q->cap - 1);
-    q->count--;
-    q->bytes -= t->size;
-    /* A backlog that drained gives its ring back (a failed shrink keeps the big one). */
-    if (!q->count && q->cap > QUEUE_MIN_CAP)
-        queue_resize(q, QUEUE_MIN_CAP);
-    return t;
-}
-
-void lsd_tag_queue_clear(struct lsd_tag_queue *q)
-{
-    struct lsd_tag *t;
-    while (q->count) {
-        t = q->ring[q->head];
-        q->head = (q->head + 1) & (q->cap - 1);
-        q->count--;
-        lsd_tag_unref(t);
+    memcpy(out, t->trailer, t->trailer_size);
+    size_t n = t->trailer_size;
+    if (chunked) {
+        memcpy(out + n, "\r\n", 2);
+        n += 2;
     }
-    free(q->ring);
-    *q = (struct lsd_tag_queue){0};
+    return n;
 }
 
-size_t lsd_tag_queue_memory(const struct lsd_tag_queue *q)
+/* ---- a viewer's timeline ------------------------------------------------------ */
+
+void lsd_timeline_restart(struct lsd_timeline *tl)
 {
-    return q->cap * sizeof(*q->ring);
+    tl->rebase = true;
+}
+
+void lsd_timeline_apply(struct lsd_timeline *tl, struct ls_sub_tag *t)
+{
+    /* onMetaData keeps its time: FFmpeg takes one other than 0 for a subtitle packet. */
+    if (t->flags & (LS_TAG_FILE_HEADER | LS_TAG_METADATA))
+        return;
+    uint32_t in = t->ts_ms;
+    if (tl->rebase) {
+        tl->offset = tl->have_ts ? (int64_t)tl->last_ts + RESTART_GAP_MS - in : 0;
+        tl->rebase = false;
+    }
+    if (tl->offset) {
+        int64_t ts = (int64_t)in + tl->offset;
+        in = (uint32_t)(ts < 0 ? 0 : ts > UINT32_MAX ? UINT32_MAX : ts);
+        ls_sub_tag_set_timestamp(t, in);
+    }
+    /* FLV time wraps after 49 days; a viewer watching that long sees it wrap. */
+    if (!tl->have_ts || in > tl->last_ts)
+        tl->last_ts = in;
+    tl->have_ts = true;
 }
 
 /* ---- what a connection holds ----------------------------------------------- */

@@ -151,12 +151,6 @@ int lsd_relay_instance_add_output(struct lsd_server *s, struct lsd_relay *r, siz
     return ret;
 }
 
-static void hub_reset_mail(struct lsd_server *s, void *arg)
-{
-    (void)s;
-    lsd_hub_reset(arg);
-}
-
 int lsd_relay_instance_start(struct lsd_server *s, struct lsd_relay *r)
 {
     if (r->relay)
@@ -180,17 +174,7 @@ int lsd_relay_instance_start(struct lsd_server *s, struct lsd_relay *r)
     for (size_t i = 0; i < r->spec.output_count; i++)
         lsd_relay_instance_add_output(s, r, i); /* a bad output must not stop the relay */
     lsd_rec_attach(s, r); /* nor a recording that cannot start */
-    /* Tags of an older instance may still wait in the mailbox: the reset goes
-     * behind them, and this instance's tags behind the reset. */
-    if ((ret = lsd_mailbox_post(s->mailbox, hub_reset_mail, r->hub)) < 0)
-        goto fail;
-    struct ls_output_settings os;
-    ls_output_default_settings(&os);
-    os.start_with_gop_cache = true;
-    os.queue_max_bytes = s->config.gop_cache_max_bytes * 2;
-    if ((ret = ls_relay_add_subscriber(r->relay, lsd_hub_on_tag, r->hub, &os,
-                                       &r->subscriber_id)) < 0)
-        goto fail;
+    lsd_hub_attach(r->hub, r->relay); /* the viewers subscribe */
     if ((ret = ls_relay_start(r->relay)) < 0)
         goto fail;
     r->state = LS_STATE_CONNECTING;
@@ -199,10 +183,10 @@ int lsd_relay_instance_start(struct lsd_server *s, struct lsd_relay *r)
     return 0;
 fail:
     lsd_logf(s->log, LS_LOG_ERROR, "relay %s: cannot start: %s", r->spec.id, ls_strerror(ret));
+    lsd_hub_detach(r->hub);
     ls_relay_destroy(&r->relay); /* not started: returns at once */
     lsd_log_unwatch(s->log, ctx);
     r->ctx = NULL;
-    r->subscriber_id = -1;
     free(ctx);
     return ret;
 }
@@ -231,11 +215,9 @@ void lsd_relay_instance_stop(struct lsd_server *s, struct lsd_relay *r)
 {
     if (!r->relay)
         return;
-    /* The hub's callback never blocks, so this returns at once; afterwards the
-     * old instance posts no more tags. */
-    if (r->subscriber_id >= 0)
-        ls_relay_remove_output(r->relay, r->subscriber_id);
-    r->subscriber_id = -1;
+    /* Unsubscribing never waits: the viewers stay, without a subscription, until
+     * the next instance. */
+    lsd_hub_detach(r->hub);
     struct destroy_job *j = calloc(1, sizeof(*j));
     if (j) {
         j->relay = r->relay;

@@ -4,10 +4,10 @@
  * worker thread, so the loop never waits on a camera and an old instance can
  * never be confused with the new one.
  *
- * Lifetimes: the hub's subscriber is removed on the loop before its relay is
- * handed to the worker (removal returns once the callback can no longer run);
- * tags it posted before that are already in the mailbox, so a hub reset or a
- * hub destroy is itself posted through the mailbox and runs after them.
+ * Lifetimes: the hub's viewers unsubscribe from a library relay on the loop
+ * before it is handed to the worker (unsubscribing never waits), so nothing of
+ * the hub is touched by the library afterwards; the tags connections still
+ * send hold their own references to the library's bodies.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -89,7 +89,6 @@ static int relay_new(struct lsd_server *s, struct lsd_relay_spec *spec, struct l
     if (!r)
         return -ENOMEM;
     r->server = s;
-    r->subscriber_id = -1;
     r->rec_output_id = -1;
     r->spec = *spec;
     r->idle_timer = evtimer_new(s->base, idle_fire, r);

@@ -46,7 +46,6 @@ struct lsd_relay {
     int *lib_output_ids;         /**< library output id per spec.outputs[i], -1 if none,
                                       LSD_OUTPUT_REFUSED if outside the recordings directory */
     size_t lib_output_cap;
-    int subscriber_id;           /**< the hub's subscriber in @ref relay, -1 if none */
     unsigned generation;         /**< bumped at every start: tells stale events apart */
     void *ctx;                   /**< the running instance's event context (relay_instance.c) */
     struct event *idle_timer;    /**< on-demand: stops the relay after the last viewer */
@@ -157,20 +156,16 @@ int lsd_server_save(struct lsd_server *s);
 /* ---- HTTP-FLV hub (hub.c) ---------------------------------------------- */
 
 /**
- * Create the hub of a relay: the FLV tags of the relay's subscriber are
- * handed to the loop, kept as a GOP cache and written to every viewer.
+ * Create the hub of a relay: its viewers, each a pollable subscription of the
+ * relay's library relay while it has one (lsd_hub_attach).
  */
 int lsd_hub_create(struct lsd_hub **out, struct lsd_relay *r);
-/** Close every viewer and free the hub. Only after no subscriber feeds it any more. */
+/** Close every viewer and free the hub. */
 void lsd_hub_destroy(struct lsd_hub **hub);
-/**
- * The subscriber callback to give ls_relay_add_subscriber with the hub as
- * cookie. Runs on the subscriber's thread: it copies the tag and posts it to
- * the loop; it never blocks and never touches libevent.
- */
-int lsd_hub_on_tag(void *hub, const uint8_t *data, size_t size, unsigned flags);
-/** A new library relay is about to feed the hub: forget the old stream's headers and GOP. */
-void lsd_hub_reset(struct lsd_hub *hub);
+/** A new library relay: every viewer subscribes to it (and keeps its timeline going). */
+void lsd_hub_attach(struct lsd_hub *hub, struct ls_relay *lib);
+/** Before the library relay goes: every viewer unsubscribes (never waits); they stay. */
+void lsd_hub_detach(struct lsd_hub *hub);
 /** Close every viewer now (relay removed, daemon stopping). */
 void lsd_hub_close_viewers(struct lsd_hub *hub);
 /** Viewers now connected. */

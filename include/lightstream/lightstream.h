@@ -16,6 +16,7 @@
 #include "lightstream/recording.h"
 #include "lightstream/redact.h"
 #include "lightstream/relay.h"
+#include "lightstream/subscription.h"
 #include "lightstream/version.h"
 
 #endif /* LIGHTSTREAM_LIGHTSTREAM_H */

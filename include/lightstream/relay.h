@@ -283,7 +283,9 @@ LS_API int ls_relay_stop(struct ls_relay *r);
 /**
  * Stop the relay if running, remove every output and free it. Sets *@p r to
  * NULL; a pointer to NULL is accepted. Must not be called from a callback of
- * this relay.
+ * this relay. Pollable subscriptions still attached are freed with it (their
+ * handles become invalid): end them first (ls_relay_unsubscribe()); tag
+ * bodies already taken stay valid until released.
  *
  * Thread-safety: must not race with any other call on the same relay.
  */

@@ -30,6 +30,9 @@ static int classify(const char *target, ls_tag_fn fn, enum ls_output_kind *kind,
     if (fn) {
         *kind = LS_OUTPUT_SUBSCRIBER;
         *ops = &ls_sink_subscriber;
+    } else if (!target) {
+        *kind = LS_OUTPUT_POLL; /* its consumer takes the tags: no sink */
+        *ops = NULL;
     } else if (has_prefix(target, "rtmp://") || has_prefix(target, "rtmps://")) {
         *kind = LS_OUTPUT_RTMP;
         /* rtmps:// needs TLS: FFmpeg's avio has it, our publisher does not. */
@@ -60,16 +63,16 @@ int ls_output_create(struct ls_output **out, const struct ls_output_host *host, 
                      ls_tag_fn fn, void *cookie, const struct ls_output_settings *s)
 {
     *out = NULL;
-    if ((!fn && (!target || !*target)) || !s || s->queue_max_bytes == 0)
+    if ((!fn && target && !*target) || !s || s->queue_max_bytes == 0)
         return -EINVAL;
     struct ls_output *o = calloc(1, sizeof(*o));
     if (!o)
         return -ENOMEM;
-    int err = classify(target ? target : "", fn, &o->kind, &o->ops);
+    int err = classify(target, fn, &o->kind, &o->ops);
     if (err < 0)
         goto fail;
     err = -ENOMEM;
-    o->target = strdup(target ? target : "subscriber");
+    o->target = strdup(target ? target : fn ? "subscriber" : "subscription");
     if (!o->target || pthread_mutex_init(&o->lock, NULL))
         goto fail;
     if (ls_cond_init(&o->cond) < 0) {
@@ -190,8 +193,14 @@ void ls_output_set_file(struct ls_output *o, const char *path)
 
 void ls_output_record_write(struct ls_output *o, const struct ls_item *item, size_t bytes)
 {
-    int64_t now_us = ls_now_us();
     pthread_mutex_lock(&o->lock);
+    ls_output_count_write(o, item, bytes, ls_now_us());
+    pthread_mutex_unlock(&o->lock);
+}
+
+void ls_output_count_write(struct ls_output *o, const struct ls_item *item, size_t bytes,
+                           int64_t now_us)
+{
     o->st.bytes_out += bytes;
     if (item->kind == LS_ITEM_VIDEO) {
         o->st.video_frames_out++;
@@ -207,7 +216,22 @@ void ls_output_record_write(struct ls_output *o, const struct ls_item *item, siz
             o->lat_n++;
     }
     ls_meter_add(&o->meter, now_us / 1000, bytes, item->kind == LS_ITEM_VIDEO);
-    pthread_mutex_unlock(&o->lock);
+}
+
+unsigned ls_output_tag_flags(const struct ls_item *item)
+{
+    switch (item->kind) {
+    case LS_ITEM_METADATA:
+        return LS_TAG_METADATA;
+    case LS_ITEM_VIDEO_SEQ:
+        return LS_TAG_VIDEO | LS_TAG_SEQUENCE_HEADER;
+    case LS_ITEM_AUDIO_SEQ:
+        return LS_TAG_AUDIO | LS_TAG_SEQUENCE_HEADER;
+    case LS_ITEM_VIDEO:
+        return LS_TAG_VIDEO | (item->keyframe ? LS_TAG_KEYFRAME : 0);
+    default:
+        return LS_TAG_AUDIO;
+    }
 }
 
 void ls_output_get_stats(struct ls_output *o, struct ls_output_stats *st)

@@ -41,6 +41,7 @@ enum ls_output_kind {
     LS_OUTPUT_FILE,
     LS_OUTPUT_SUBSCRIBER,
     LS_OUTPUT_MP4,
+    LS_OUTPUT_POLL, /**< a pollable subscription: no thread, no sink (output_poll.c) */
 };
 
 /** A run of bytes; a tag is written as header, shared body and trailer without copying. */
@@ -111,7 +112,9 @@ struct ls_output {
 };
 
 /**
- * Make an output (no thread yet).
+ * Make an output (no thread yet): with @p fn a callback subscriber, with
+ * neither @p fn nor @p target a pollable subscription's (no sink), else a sink
+ * chosen by the target.
  * @return 0, -EINVAL, -EPROTONOSUPPORT, -ENOMEM
  */
 int ls_output_create(struct ls_output **out, const struct ls_output_host *host, int id, const char *target,
@@ -146,6 +149,12 @@ void ls_output_set_file(struct ls_output *o, const char *path);
 
 /** Count a written item (output thread). */
 void ls_output_record_write(struct ls_output *o, const struct ls_item *item, size_t bytes);
+/** The same with o->lock held, at @p now_us (a consumer counting a batch under one lock). */
+void ls_output_count_write(struct ls_output *o, const struct ls_item *item, size_t bytes,
+                           int64_t now_us);
+
+/** What an item is, as LS_TAG_* flags. */
+unsigned ls_output_tag_flags(const struct ls_item *item);
 
 /** Copy this output's stats. */
 void ls_output_get_stats(struct ls_output *o, struct ls_output_stats *st);

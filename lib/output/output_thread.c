@@ -55,22 +55,6 @@ static int wait_sync(struct ls_output *o, bool *has_audio, bool *has_video)
     }
 }
 
-static unsigned tag_flags(const struct ls_item *item)
-{
-    switch (item->kind) {
-    case LS_ITEM_METADATA:
-        return LS_TAG_METADATA;
-    case LS_ITEM_VIDEO_SEQ:
-        return LS_TAG_VIDEO | LS_TAG_SEQUENCE_HEADER;
-    case LS_ITEM_AUDIO_SEQ:
-        return LS_TAG_AUDIO | LS_TAG_SEQUENCE_HEADER;
-    case LS_ITEM_VIDEO:
-        return LS_TAG_VIDEO | (item->keyframe ? LS_TAG_KEYFRAME : 0);
-    default:
-        return LS_TAG_AUDIO;
-    }
-}
-
 static int write_item(struct ls_output *o, const struct ls_item *item)
 {
     if (!o->have_base && !ls_item_is_header(item)) {
@@ -86,7 +70,7 @@ static int write_item(struct ls_output *o, const struct ls_item *item)
     const struct ls_piece pieces[3] = {
         {hdr, sizeof(hdr)}, {item->body, item->size}, {trailer, sizeof(trailer)}};
     ls_output_set_deadline(o, o->s.write_timeout_ms);
-    int err = o->ops->write(o, pieces, 3, tag_flags(item), ts);
+    int err = o->ops->write(o, pieces, 3, ls_output_tag_flags(item), ts);
     if (err < 0)
         return err;
     ls_output_record_write(o, item, sizeof(hdr) + item->size + sizeof(trailer));

@@ -172,6 +172,7 @@ static void stop_locked(struct ls_relay *r)
     /* A restart begins a new timeline: the old GOP must not be replayed. */
     ls_gop_finish(&r->gop);
     ls_gop_init(&r->gop, r->s.gop_cache_max_bytes);
+    ls_relay_subs_unsync(r);
     pthread_mutex_unlock(&r->fan_lock);
     r->running = false;
 }
@@ -200,6 +201,7 @@ void ls_relay_destroy(struct ls_relay **rp)
     for (size_t i = 0; i < r->n_outputs; i++)
         ls_output_destroy(&r->outputs[i]);
     free(r->outputs);
+    ls_relay_subs_finish(r);
     ls_gop_finish(&r->gop);
     pthread_cond_destroy(&r->wait_cond);
     pthread_mutex_destroy(&r->wait_lock);

@@ -12,7 +12,6 @@
 #include "lib/util/clock.h"
 #include "lib/relay/relay_private.h"
 
-static int sync_output(void *host, struct ls_output *o, bool *has_audio, bool *has_video);
 static void output_event(void *host, struct ls_output *o, enum ls_event_type type, int err);
 
 static int add(struct ls_relay *r, const char *target, ls_tag_fn fn, void *cookie,
@@ -29,7 +28,7 @@ static int add(struct ls_relay *r, const char *target, ls_tag_fn fn, void *cooki
     pthread_mutex_lock(&r->ctl_lock);
     struct ls_output *o;
     const struct ls_output_host host = {
-        .sync = sync_output, .event = output_event, .log = &r->log, .host = r};
+        .sync = ls_relay_sync_output, .event = output_event, .log = &r->log, .host = r};
     int err = ls_output_create(&o, &host, r->next_id + 1, target, fn, cookie, s);
     if (err < 0)
         goto out;
@@ -151,12 +150,13 @@ int ls_relay_fan_out(void *opaque, struct ls_item *item)
     int err = ls_gop_push(&r->gop, item);
     for (size_t i = 0; i < r->n_outputs; i++)
         ls_output_push(r->outputs[i], item);
+    ls_relay_subs_push(r, item);
     pthread_mutex_unlock(&r->fan_lock);
     count_out(r, item);
     return err;
 }
 
-static int sync_output(void *host, struct ls_output *o, bool *has_audio, bool *has_video)
+int ls_relay_sync_output(void *host, struct ls_output *o, bool *has_audio, bool *has_video)
 {
     struct ls_relay *r = host;
     pthread_mutex_lock(&r->fan_lock);

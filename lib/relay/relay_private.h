@@ -6,7 +6,7 @@
  *
  * Locks, always taken in this order, never two of the same level:
  *   ctl_lock   serialises start/stop/add/remove (held while joining threads)
- *   fan_lock   the output list and the GOP cache (held while fanning out)
+ *   fan_lock   the output and subscription lists and the GOP cache (held while fanning out)
  *   o->lock    one output's queue and stats
  *   stats_lock the input's stats
  * wait_lock/wait_cond only put the relay thread to sleep during a backoff.
@@ -23,6 +23,7 @@
 #include "lib/util/log.h"
 #include "lib/util/meter.h"
 #include "lib/output/output.h"
+#include "lib/output/output_poll.h"
 #include "lib/stream/remux.h"
 
 struct ls_relay {
@@ -43,6 +44,9 @@ struct ls_relay {
     struct ls_output **outputs;
     size_t n_outputs, cap_outputs;
     int next_id;
+    struct ls_subscription **subs; /**< pollable subscriptions (relay_subs.c) */
+    size_t n_subs, cap_subs;
+    int next_sub_id;
     struct ls_gop_cache gop;
     bool has_audio; /**< relayed audio exists now (for new outputs' FLV header) */
     bool wants_video; /**< the metadata announces video: outputs wait for its sequence header */
@@ -65,6 +69,16 @@ void *ls_relay_thread_main(void *arg);
 
 /** Fan an item out to the GOP cache and every output (relay thread). */
 int ls_relay_fan_out(void *opaque, struct ls_item *item);
+
+/** Give an output or subscription its decodable start (ls_output_host.sync). */
+int ls_relay_sync_output(void *host, struct ls_output *o, bool *has_audio, bool *has_video);
+
+/** Queue an item for every subscription (fan_lock held). */
+void ls_relay_subs_push(struct ls_relay *r, struct ls_item *item);
+/** The stream ended: every subscription starts over at the next start (fan_lock held). */
+void ls_relay_subs_unsync(struct ls_relay *r);
+/** Free the subscriptions left at destroy. */
+void ls_relay_subs_finish(struct ls_relay *r);
 
 /** Report an input event (relay thread). */
 void ls_relay_event(struct ls_relay *r, enum ls_event_type type, enum ls_state state,

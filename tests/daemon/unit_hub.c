@@ -1,7 +1,8 @@
 /*
- * Unit tests of the HTTP-FLV hub's pure part (daemon/hub_tag.c): a tag's
- * chunk framing, a viewer's queue of tags (references, growth, giving its ring
- * back, its bound), and the count of tags a connection still holds.
+ * Unit tests of the HTTP-FLV hub's pure part (daemon/hub_tag.c): a taken
+ * tag's head and tail pieces (chunk framing around the library's header and
+ * trailer), a viewer's timeline across subscriptions, and the count of tags a
+ * connection still holds.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -13,118 +14,91 @@
 #include "daemon/hub_tag.h"
 #include "tests/unit/test.h"
 
-/* A fake FLV tag of @p size bytes with timestamp @p ts (contents: the byte values). */
-static struct lsd_tag *make(size_t size, uint32_t ts)
+/* A taken tag as the library gives it: an 11-byte header of @p ts, a body of @p size. */
+static struct ls_sub_tag make(uint32_t size, uint32_t ts, unsigned flags)
 {
-    uint8_t *buf = malloc(size);
-    for (size_t i = 0; i < size; i++)
-        buf[i] = (uint8_t)i;
-    struct lsd_tag *t = lsd_tag_new(NULL, buf, size, 0);
-    free(buf);
-    if (t && size >= 11)
-        lsd_tag_set_ts(t, ts);
+    struct ls_sub_tag t = {.flags = flags, .head_size = 11, .trailer_size = 4,
+                           .body_size = size, .head = {9, 0, 0, 0}};
+    t.head[1] = (uint8_t)(size >> 16);
+    t.head[2] = (uint8_t)(size >> 8);
+    t.head[3] = (uint8_t)size;
+    ls_sub_tag_set_timestamp(&t, ts);
+    uint32_t prev = size + 11;
+    t.trailer[0] = (uint8_t)(prev >> 24);
+    t.trailer[1] = (uint8_t)(prev >> 16);
+    t.trailer[2] = (uint8_t)(prev >> 8);
+    t.trailer[3] = (uint8_t)prev;
     return t;
 }
 
-static void test_tag_chunk(void)
+static uint32_t ts_of(const struct ls_sub_tag *t)
 {
-    /* The piece, in one block after its chunk-size line and before its CRLF. */
-    struct lsd_tag *t = make(300, 0);
-    CHECK(t != NULL);
-    CHECK_EQ_INT(t->size, 300);
-    CHECK_EQ_INT(t->chunk_size, 5 + 300 + 2);
-    CHECK_EQ_MEM(t->chunk, "12c\r\n", 5);
-    CHECK(t->chunk + 5 == t->data);
-    CHECK_EQ_MEM(t->data + 300, "\r\n", 2);
-    CHECK_EQ_INT(t->data[299], (uint8_t)299);
-    lsd_tag_unref(t);
-
-    /* The 13-byte file header; a 16 MiB tag (the largest FLV allows). */
-    t = make(13, 0);
-    CHECK_EQ_MEM(t->chunk, "d\r\n", 3);
-    CHECK_EQ_INT(t->chunk_size, 3 + 13 + 2);
-    lsd_tag_unref(t);
-    t = make((16u << 20) + 15, 0);
-    CHECK(t != NULL);
-    CHECK_EQ_MEM(t->chunk, "100000f\r\n", 9);
-    CHECK_EQ_INT(t->chunk_size, 9 + (16u << 20) + 15 + 2);
-    lsd_tag_unref(t);
+    const uint8_t *p = t->head;
+    return (uint32_t)p[7] << 24 | (uint32_t)p[4] << 16 | (uint32_t)p[5] << 8 | p[6];
 }
 
-static void test_tag_timestamp(void)
+static void test_framing(void)
 {
-    struct lsd_tag *t = make(40, 0x12345678);
-    CHECK_EQ_INT(lsd_tag_ts(t), 0x12345678);
-    CHECK_EQ_INT(t->data[4], 0x34);
-    CHECK_EQ_INT(t->data[7], 0x12); /* TimestampExtended */
-    /* A copy is independent: retiming it leaves the original alone. */
-    struct lsd_tag *c = lsd_tag_copy(t);
-    CHECK_EQ_INT(c->refs, 1);
-    lsd_tag_set_ts(c, 40);
-    CHECK_EQ_INT(lsd_tag_ts(c), 40);
-    CHECK_EQ_INT(lsd_tag_ts(t), 0x12345678);
-    CHECK_EQ_MEM(c->chunk, t->chunk, 4 + 4);
-    CHECK_EQ_MEM(c->data + 8, t->data + 8, 40 - 8 + 2);
-    lsd_tag_unref(c);
-    lsd_tag_unref(t);
+    /* A 300-byte body: the chunk holds 11 + 300 + 4 = 315 = 0x13b bytes. */
+    struct ls_sub_tag t = make(300, 0, LS_TAG_VIDEO);
+    uint8_t head[LSD_TAG_HEAD_MAX], tail[LSD_TAG_TAIL_MAX];
+    CHECK_EQ_INT(lsd_tag_flv_size(&t), 315);
+    size_t n = lsd_tag_head(&t, true, head);
+    CHECK_EQ_INT(n, 5 + 11);
+    CHECK_EQ_MEM(head, "13b\r\n", 5);
+    CHECK_EQ_MEM(head + 5, t.head, 11);
+    n = lsd_tag_tail(&t, true, tail);
+    CHECK_EQ_INT(n, 6);
+    CHECK_EQ_MEM(tail, t.trailer, 4);
+    CHECK_EQ_MEM(tail + 4, "\r\n", 2);
+    /* HTTP/1.0: the FLV bytes alone. */
+    CHECK_EQ_INT(lsd_tag_head(&t, false, head), 11);
+    CHECK_EQ_MEM(head, t.head, 11);
+    CHECK_EQ_INT(lsd_tag_tail(&t, false, tail), 4);
+
+    /* The file header: 13 bytes, no body, no trailer; the largest head. */
+    struct ls_sub_tag fh = {.flags = LS_TAG_FILE_HEADER, .head_size = 13, .head = "FLV\1\5"};
+    CHECK_EQ_INT(lsd_tag_head(&fh, true, head), 3 + 13);
+    CHECK_EQ_MEM(head, "d\r\nFLV", 6);
+    CHECK_EQ_INT(lsd_tag_tail(&fh, true, tail), 2);
+    CHECK_EQ_MEM(tail, "\r\n", 2);
+
+    /* The largest FLV tag: 16 MiB - 1 of body. */
+    t = make((16u << 20) - 1, 0, LS_TAG_VIDEO);
+    CHECK_EQ_INT(lsd_tag_head(&t, true, head), 9 + 11);
+    CHECK_EQ_MEM(head, "100000e\r\n", 9);
 }
 
-static void test_queue(void)
+static void test_timeline(void)
 {
-    struct lsd_tag_queue q = {0};
-    struct lsd_tag *a = make(100, 0), *b = make(200, 0);
-    CHECK(lsd_tag_queue_peek(&q) == NULL);
-    CHECK(lsd_tag_queue_pop(&q) == NULL);
-    CHECK_EQ_INT(lsd_tag_queue_push(&q, a), 0);
-    CHECK_EQ_INT(lsd_tag_queue_push(&q, b), 0);
-    CHECK_EQ_INT(lsd_tag_queue_push(&q, a), 0);
-    CHECK_EQ_INT(a->refs, 3);
-    CHECK_EQ_INT(q.count, 3);
-    CHECK_EQ_INT(q.bytes, 400);
-    CHECK(lsd_tag_queue_peek(&q) == a);
-    /* FIFO, and the popped reference is the caller's. */
-    struct lsd_tag *t = lsd_tag_queue_pop(&q);
-    CHECK(t == a);
-    lsd_tag_unref(t);
-    CHECK(lsd_tag_queue_pop(&q) == b);
-    lsd_tag_unref(b);
-    CHECK_EQ_INT(q.bytes, 100);
-    /* Wrap around and grow: 1000 pushes, interleaved pops, order kept. */
-    size_t pushed = 0, popped = 0;
-    struct lsd_tag *tags[3] = {a, b, a};
-    for (int round = 0; round < 1000; round++) {
-        CHECK_EQ_INT(lsd_tag_queue_push(&q, tags[pushed++ % 3]), 0);
-        if (round % 3 == 0) {
-            t = lsd_tag_queue_pop(&q);
-            CHECK(t == (popped == 0 ? a : tags[(popped - 1) % 3]));
-            popped++;
-            lsd_tag_unref(t);
-        }
-    }
-    CHECK_EQ_INT(q.count, 1 + 1000 - 334);
-    CHECK(lsd_tag_queue_memory(&q) >= q.count * sizeof(void *));
-    /* Drained, it gives its big ring back. */
-    size_t big = lsd_tag_queue_memory(&q);
-    while ((t = lsd_tag_queue_pop(&q)))
-        lsd_tag_unref(t);
-    CHECK(lsd_tag_queue_memory(&q) < big);
-    CHECK_EQ_INT(q.bytes, 0);
-    CHECK_EQ_INT(a->refs, 1);
-    CHECK_EQ_INT(b->refs, 1);
-    /* Bounded: the ring never grows past LSD_TAG_QUEUE_MAX entries. */
-    int err = 0;
-    for (int i = 0; i < LSD_TAG_QUEUE_MAX && !err; i++)
-        err = lsd_tag_queue_push(&q, a);
-    CHECK_EQ_INT(err, 0);
-    CHECK_EQ_INT(lsd_tag_queue_push(&q, a), -ENOSPC);
-    CHECK_EQ_INT(lsd_tag_queue_memory(&q), LSD_TAG_QUEUE_MAX * sizeof(void *));
-    /* Clear drops every reference. */
-    lsd_tag_queue_clear(&q);
-    CHECK_EQ_INT(a->refs, 1);
-    CHECK_EQ_INT(q.count, 0);
-    CHECK_EQ_INT(lsd_tag_queue_memory(&q), 0);
-    lsd_tag_unref(a);
-    lsd_tag_unref(b);
+    struct lsd_timeline tl = {0};
+    /* The first subscription keeps its times. */
+    struct ls_sub_tag t = make(10, 0, LS_TAG_VIDEO | LS_TAG_KEYFRAME);
+    lsd_timeline_apply(&tl, &t);
+    CHECK_EQ_INT(ts_of(&t), 0);
+    t = make(10, 5000, LS_TAG_VIDEO);
+    lsd_timeline_apply(&tl, &t);
+    CHECK_EQ_INT(ts_of(&t), 5000);
+    CHECK_EQ_INT(t.ts_ms, 5000);
+    /* A new one (the relay restarted) continues 40 ms after the last time sent. */
+    lsd_timeline_restart(&tl);
+    struct ls_sub_tag meta = make(10, 0, LS_TAG_METADATA);
+    lsd_timeline_apply(&tl, &meta);
+    CHECK_EQ_INT(ts_of(&meta), 0); /* onMetaData keeps its own */
+    t = make(10, 0, LS_TAG_VIDEO | LS_TAG_SEQUENCE_HEADER);
+    lsd_timeline_apply(&tl, &t);
+    CHECK_EQ_INT(ts_of(&t), 5040);
+    t = make(10, 0, LS_TAG_VIDEO | LS_TAG_KEYFRAME);
+    lsd_timeline_apply(&tl, &t);
+    CHECK_EQ_INT(ts_of(&t), 5040);
+    t = make(10, 1000, LS_TAG_AUDIO);
+    lsd_timeline_apply(&tl, &t);
+    CHECK_EQ_INT(ts_of(&t), 6040);
+    CHECK_EQ_INT(t.ts_ms, 6040);
+    /* Past 24 bits the extended byte carries on. */
+    t = make(10, 0x01000000, LS_TAG_AUDIO);
+    lsd_timeline_apply(&tl, &t);
+    CHECK_EQ_INT(ts_of(&t), 0x01000000 + 5040);
 }
 
 static void test_inflight(void)
@@ -162,9 +136,8 @@ static void test_inflight(void)
 
 int main(void)
 {
-    test_tag_chunk();
-    test_tag_timestamp();
-    test_queue();
+    test_framing();
+    test_timeline();
     test_inflight();
     return test_done("unit_hub");
 }

@@ -10,8 +10,8 @@
  *     [--hevc enhanced|codec12] [--connect-ms N] [--stall-ms N] [--retry-ms N]
  *     [--output URL|PATH]... [--sub-file PATH] [--sub-stuck] [--queue-bytes N]
  *     [--duration S] [--interval-ms N] [--no-interleave]
- *     [--late-ms N [--late-output URL|PATH]... [--late-sub-file PATH]]
- *     [--remove-at ID:MS]... [--rec KEY=N]...
+ *     [--late-ms N [--late-output URL|PATH]... [--late-sub-file PATH] [--late-poll-file PATH]]
+ *     [--remove-at ID:MS]... [--rec KEY=N]... [--poll-file PATH]
  *
  * --late-ms adds the --late-output targets and the --late-sub-file subscriber N ms after
  * the start (printing {"added":id,"target":...,"error":e}); --remove-at removes output ID
@@ -19,10 +19,16 @@
  * (printing {"removed":id,"error":e,"remove_ms":how long the call took}).
  * --rec sets a field of ls_recording_settings for mp4: outputs (segment_ms, fragment_ms,
  * max_age_s, max_bytes, resume_free_bytes).
+ * --poll-file (and --late-poll-file, added at --late-ms) write a pollable subscription
+ * (lightstream/subscription.h) to a file from a poll() loop on a thread of the driver; the
+ * final line then has "polls": [{"tags":n,"wakes":n,"empty_takes":n,"stats":{...}}].
  */
+#include <poll.h>
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +103,93 @@ static int sub_stuck(void *cookie, const uint8_t *data, size_t size, unsigned fl
         pthread_cond_wait(&stuck_cond, &stuck_lock);
     pthread_mutex_unlock(&stuck_lock);
     return -1;
+}
+
+/* ---- pollable subscriptions, read by one poll() loop --------------------------- */
+
+#define POLL_MAX 2
+
+struct poller {
+    pthread_mutex_t lock; /* the subscriptions: the main thread adds one late */
+    struct ls_subscription *sub[POLL_MAX];
+    FILE *file[POLL_MAX];
+    unsigned long long tags[POLL_MAX], wakes[POLL_MAX], empty[POLL_MAX];
+    int n;
+    volatile int stop;
+};
+
+/* Write what a subscription has: head, shared body and trailer of each piece. */
+static void poll_take(struct poller *p, int i)
+{
+    struct ls_sub_tag t[32];
+    int n = ls_subscription_take(p->sub[i], t, 32);
+    p->wakes[i]++;
+    p->empty[i] += n == 0;
+    for (int k = 0; k < n; k++) {
+        fwrite(t[k].head, 1, t[k].head_size, p->file[i]);
+        if (t[k].body_size)
+            fwrite(t[k].body, 1, t[k].body_size, p->file[i]);
+        fwrite(t[k].trailer, 1, t[k].trailer_size, p->file[i]);
+        ls_tag_body_release(t[k].body_ref);
+    }
+    p->tags[i] += (unsigned long long)n;
+}
+
+static void *poll_main(void *arg)
+{
+    struct poller *p = arg;
+    while (!p->stop) {
+        struct pollfd pfd[POLL_MAX];
+        pthread_mutex_lock(&p->lock);
+        int n = p->n;
+        for (int i = 0; i < n; i++)
+            pfd[i] = (struct pollfd){.fd = ls_subscription_fd(p->sub[i]), .events = POLLIN};
+        pthread_mutex_unlock(&p->lock);
+        if (poll(pfd, (nfds_t)n, 100) <= 0)
+            continue;
+        for (int i = 0; i < n; i++)
+            if (pfd[i].revents & POLLIN)
+                poll_take(p, i);
+    }
+    return NULL;
+}
+
+static int poll_add(struct poller *p, struct ls_relay *relay, const char *path,
+                    const struct ls_output_settings *os)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || p->n == POLL_MAX) {
+        if (f)
+            fclose(f);
+        return -EINVAL;
+    }
+    struct ls_subscription *sub;
+    int err = ls_relay_subscribe(relay, os, &sub);
+    if (err < 0) {
+        fclose(f);
+        return err;
+    }
+    pthread_mutex_lock(&p->lock);
+    p->file[p->n] = f;
+    p->sub[p->n++] = sub;
+    pthread_mutex_unlock(&p->lock);
+    return 0;
+}
+
+/* After the relay stopped and the poll thread ended: what each took, then unsubscribe. */
+static void poll_finish(struct poller *p, struct ls_relay *relay)
+{
+    for (int i = 0; i < p->n; i++) {
+        struct ls_output_stats st;
+        ls_subscription_get_stats(p->sub[i], &st);
+        printf("%s{\"tags\":%llu,\"wakes\":%llu,\"empty_takes\":%llu,\"video_frames_out\":%llu,"
+               "\"audio_frames_out\":%llu,\"skips\":%llu,\"bytes_out\":%llu}",
+               i ? "," : "", p->tags[i], p->wakes[i], p->empty[i],
+               (unsigned long long)st.video_frames_out, (unsigned long long)st.audio_frames_out,
+               (unsigned long long)st.skips, (unsigned long long)st.bytes_out);
+        ls_relay_unsubscribe(relay, &p->sub[i]);
+        fclose(p->file[i]);
+    }
 }
 
 static void print_repairs(const struct ls_ts_repairs *r)
@@ -217,7 +310,7 @@ int main(int argc, char **argv)
         {"interval-ms", 1, NULL, 'n'}, {"late-ms", 1, NULL, 'L'},
         {"late-output", 1, NULL, 'O'}, {"late-sub-file", 1, NULL, 'F'},
         {"remove-at", 1, NULL, 'R'}, {"no-interleave", 0, NULL, 'I'}, {"rec", 1, NULL, 'E'},
-        {NULL, 0, NULL, 0},
+        {"poll-file", 1, NULL, 'p'}, {"late-poll-file", 1, NULL, 'P'}, {NULL, 0, NULL, 0},
     };
     struct ls_relay_settings s;
     ls_relay_default_settings(&s);
@@ -228,6 +321,9 @@ int main(int argc, char **argv)
     const char *outputs[16], *sub_file = NULL;
     int n_outputs = 0, stuck = 0;
     const char *late_outputs[16], *late_sub_file = NULL;
+    const char *poll_file = NULL, *late_poll_file = NULL;
+    struct poller poller = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    pthread_t poll_thread;
     int n_late = 0, late_done = 0, n_remove = 0, remove_id[16], remove_done[16] = {0};
     double late_ms = -1, remove_ms[16];
     double duration = 10, interval_ms = 1000;
@@ -255,6 +351,8 @@ int main(int argc, char **argv)
         case 'L': late_ms = atof(optarg); break;
         case 'O': if (n_late < 16) late_outputs[n_late++] = optarg; break;
         case 'F': late_sub_file = optarg; break;
+        case 'p': poll_file = optarg; break;
+        case 'P': late_poll_file = optarg; break;
         case 'R':
             if (n_remove < 16 &&
                 sscanf(optarg, "%d:%lf", &remove_id[n_remove], &remove_ms[n_remove]) == 2)
@@ -279,6 +377,10 @@ int main(int argc, char **argv)
         ls_relay_add_subscriber(relay, sub_to_file, sub, &os, NULL);
     if (stuck)
         ls_relay_add_subscriber(relay, sub_stuck, NULL, &os, NULL);
+    if (poll_file && (err = poll_add(&poller, relay, poll_file, &os)) < 0)
+        printf("{\"subscribe_error\":%d}\n", err);
+    bool polling = (poll_file || late_poll_file) &&
+                   pthread_create(&poll_thread, NULL, poll_main, &poller) == 0;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     double t0 = now_s(), next = t0 + interval_ms / 1000;
@@ -304,6 +406,14 @@ int main(int argc, char **argv)
                 pthread_mutex_lock(&out_lock);
                 printf("{\"t\":%.3f,\"added\":%d,\"target\":\"subscriber\",\"error\":%d}\n",
                        now_s(), id, err);
+                fflush(stdout);
+                pthread_mutex_unlock(&out_lock);
+            }
+            if (late_poll_file) {
+                err = poll_add(&poller, relay, late_poll_file, &os);
+                pthread_mutex_lock(&out_lock);
+                printf("{\"t\":%.3f,\"added\":-1,\"target\":\"subscription\",\"error\":%d}\n",
+                       now_s(), err);
                 fflush(stdout);
                 pthread_mutex_unlock(&out_lock);
             }
@@ -336,6 +446,16 @@ int main(int argc, char **argv)
     ls_relay_stop(relay);
     double stop_ms = (now_s() - t_stop) * 1000;
     print_stats(relay, "final", stop_ms);
+    if (polling) {
+        poller.stop = 1;
+        pthread_join(poll_thread, NULL);
+        pthread_mutex_lock(&out_lock);
+        printf("{\"polls\":[");
+        poll_finish(&poller, relay);
+        printf("]}\n");
+        fflush(stdout);
+        pthread_mutex_unlock(&out_lock);
+    }
     ls_relay_destroy(&relay);
     if (sub)
         fclose(sub);

@@ -2,7 +2,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Public API contract without a network: defaults, argument checks, error
- * strings, lifecycle errors, and that stats never show the password.
+ * strings, lifecycle errors, that stats never show the password, and
+ * pollable subscriptions' contract (any thread, callbacks included).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -88,7 +89,7 @@ static void test_meter(void)
 
 struct cb_result {
     pthread_mutex_t lock;
-    int events, stop_ret, add_ret;
+    int events, stop_ret, add_ret, subscribe_ret, unsubscribe_ret;
     int last_error;
     enum ls_state state;
 };
@@ -98,7 +99,13 @@ static void on_event(void *user, struct ls_relay *relay, const struct ls_event *
     struct cb_result *res = user;
     int stop_ret = ls_relay_stop(relay);
     int add_ret = ls_relay_add_output(relay, "/tmp/never.flv", NULL, NULL);
+    /* A subscription has no thread to join: it may come and go from a callback. */
+    struct ls_subscription *sub = NULL;
+    int subscribe_ret = ls_relay_subscribe(relay, NULL, &sub);
+    int unsubscribe_ret = ls_relay_unsubscribe(relay, &sub);
     pthread_mutex_lock(&res->lock);
+    res->subscribe_ret = subscribe_ret;
+    res->unsubscribe_ret = unsubscribe_ret;
     res->events++;
     res->stop_ret = stop_ret;
     res->add_ret = add_ret;
@@ -143,10 +150,86 @@ static void test_refused_backoff_and_callbacks(void)
     CHECK(res.events >= 4);
     CHECK_EQ_INT(res.stop_ret, -EDEADLK);
     CHECK_EQ_INT(res.add_ret, -EDEADLK);
+    CHECK_EQ_INT(res.subscribe_ret, 0);
+    CHECK_EQ_INT(res.unsubscribe_ret, 0);
     CHECK_EQ_INT(res.last_error, -ECONNREFUSED);
     CHECK_EQ_INT(res.state, LS_STATE_STOPPED);
     pthread_mutex_unlock(&res.lock);
     ls_relay_destroy(&r);
+}
+
+struct unsub_job {
+    struct ls_relay *r;
+    struct ls_subscription *sub;
+    int ret;
+};
+
+static void *unsubscribe_elsewhere(void *arg)
+{
+    struct unsub_job *j = arg;
+    j->ret = ls_relay_unsubscribe(j->r, &j->sub);
+    return NULL;
+}
+
+/* Pollable subscriptions through the public API, on relays that never stream. */
+static void test_subscription_contract(void)
+{
+    struct ls_relay_settings s;
+    ls_relay_default_settings(&s);
+    s.input_url = "rtsp://127.0.0.1:1/none";
+    struct ls_relay *r, *other;
+    CHECK_EQ_INT(ls_relay_create(&r, &s), 0);
+    CHECK_EQ_INT(ls_relay_create(&other, &s), 0);
+    struct ls_subscription *sub = (struct ls_subscription *)&s, *left = NULL;
+    CHECK_EQ_INT(ls_relay_subscribe(NULL, NULL, &sub), -EINVAL);
+    CHECK(sub == NULL);
+    CHECK_EQ_INT(ls_relay_subscribe(r, NULL, NULL), -EINVAL);
+    CHECK_EQ_INT(ls_relay_subscribe_notify(r, NULL, NULL, &sub), -EINVAL);
+    CHECK_EQ_INT(ls_relay_subscribe(r, NULL, &sub), 0);
+    CHECK(ls_subscription_fd(sub) >= 0);
+    CHECK_EQ_INT(ls_subscription_fd(NULL), -EINVAL);
+    /* Not running: nothing to take, no start. */
+    struct ls_sub_tag t[4];
+    CHECK_EQ_INT(ls_subscription_take(sub, t, 4), 0);
+    CHECK_EQ_INT(ls_subscription_take(NULL, t, 4), -EINVAL);
+    struct ls_output_stats st;
+    CHECK_EQ_INT(ls_subscription_get_stats(sub, &st), 0);
+    CHECK_EQ_INT(st.state, LS_STATE_CONNECTING);
+    CHECK_EQ_STR(st.target, "subscription");
+    size_t queued = 1;
+    uint64_t skips = 1;
+    CHECK_EQ_INT(ls_subscription_backlog(sub, &queued, &skips), 0);
+    CHECK_EQ_INT(queued, 0);
+    CHECK_EQ_INT(skips, 0);
+    /* Not listed with the outputs. */
+    size_t count = 9;
+    CHECK_EQ_INT(ls_relay_get_output_stats(r, NULL, 0, &count), 0);
+    CHECK_EQ_INT(count, 0);
+    /* Only its own relay ends it; from another thread is fine. */
+    CHECK_EQ_INT(ls_relay_unsubscribe(other, &sub), -EINVAL);
+    CHECK(sub != NULL);
+    struct unsub_job j = {.r = r, .sub = sub};
+    pthread_t th;
+    pthread_create(&th, NULL, unsubscribe_elsewhere, &j);
+    pthread_join(th, NULL);
+    CHECK_EQ_INT(j.ret, 0);
+    CHECK(j.sub == NULL);
+    CHECK_EQ_INT(ls_relay_unsubscribe(r, &j.sub), 0); /* a pointer to NULL */
+    /* A notifier outlives the caller's hold while subscriptions use it. */
+    struct ls_notifier *n = NULL;
+    CHECK_EQ_INT(ls_notifier_create(&n), 0);
+    CHECK_EQ_INT(ls_relay_subscribe_notify(r, NULL, n, &sub), 0);
+    CHECK_EQ_INT(ls_subscription_fd(sub), ls_notifier_fd(n));
+    ls_notifier_destroy(&n);
+    CHECK(n == NULL);
+    ls_notifier_ack(NULL);
+    ls_tag_body_release(NULL);
+    ls_sub_tag_set_timestamp(NULL, 5);
+    CHECK_EQ_INT(ls_relay_unsubscribe(r, &sub), 0);
+    /* One left at destroy is freed with the relay (ASan: no leak). */
+    CHECK_EQ_INT(ls_relay_subscribe(r, NULL, &left), 0);
+    ls_relay_destroy(&r);
+    ls_relay_destroy(&other);
 }
 
 int main(void)
@@ -155,5 +238,6 @@ int main(void)
     test_errors();
     test_meter();
     test_refused_backoff_and_callbacks();
+    test_subscription_contract();
     return test_done("api");
 }
