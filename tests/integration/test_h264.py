@@ -43,8 +43,9 @@ class H264(common.TestCase):
         self.assertEqual(final["video_codec"], "h264")
         self.assertEqual((final["width"], final["height"]), (640, 360))
         self.assertEqual(final["audio_codec"], "aac")
-        # The clip has a keyframe every 25 frames: 1 s between the last two the relay sent.
-        self.assertEqual(final["keyframe_interval_ms"], 1000)
+        # The clip has a keyframe every 25 frames: about 1 s between the last two the relay sent
+        # (over UDP libavformat moves timestamps by tens of ms when an RTCP report arrives).
+        self.assertNear(final["keyframe_interval_ms"], 1000, 100)
         self.assertEqual(final["outputs"][0]["skips"], 0)
         self.assertLess(final["stop_ms"], 1000)
         return final
