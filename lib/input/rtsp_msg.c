@@ -176,7 +176,7 @@ int ls_rtsp_param(const struct ls_rtsp_text *value, const char *key, char *out, 
         struct ls_rtsp_text item = trim(p, (size_t)(e - p));
         if (first && k == 0)
             return copy_text(item.p, item.n, out, cap);
-        if (!first && k && item.n > k && item.p[k] == '=' && !strncasecmp(item.p, key, k))
+        if (k && item.n > k && item.p[k] == '=' && !strncasecmp(item.p, key, k))
             return copy_text(item.p + k + 1, item.n - k - 1, out, cap);
         if (!semi)
             break;
