@@ -116,6 +116,8 @@ static int transact(struct native_input *in, const char *method, const char *url
         done_reply(in);
         if (err < 0)
             return -EACCES;
+        ls_log_debug(in->log, "native: %s answered with %s%s", method,
+                     in->auth.digest ? "Digest" : "Basic", in->auth.qop_auth ? " (qop=auth)" : "");
     }
     return -EACCES;
 }

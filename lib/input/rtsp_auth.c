@@ -29,7 +29,7 @@ static int decode(char *out, size_t cap, const char *p, size_t n)
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
-        if (c == '%' && i + 2 < n + 0 && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
+        if (c == '%' && i + 2 < n && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
             c = (char)(hexval(p[i + 1]) << 4 | hexval(p[i + 2]));
             i += 2;
         }
@@ -75,8 +75,9 @@ int ls_rtsp_url_parse(const char *url, struct ls_rtsp_url *u)
     u->port = port ? atoi(port) : 554;
     if (u->port <= 0 || u->port > 65535)
         return -EINVAL;
-    int n = snprintf(u->request, sizeof(u->request), "rtsp://%.*s%s", (int)(path - host),
-                     at ? at + 1 : auth, path);
+    const char *hostport = at ? at + 1 : auth; /* as written, brackets included */
+    int n = snprintf(u->request, sizeof(u->request), "rtsp://%.*s%s", (int)(path - hostport),
+                     hostport, path);
     return n < 0 || (size_t)n >= sizeof(u->request) ? -ENAMETOOLONG : 0;
 }
 
