@@ -75,8 +75,11 @@ static int wait_reply(struct native_input *in, struct ls_rtsp_msg *msg, int64_t 
             return -EBADMSG;
         if (r == 0) {
             int err = ls_rtsp_conn_fill(c, deadline_us);
-            if (err == -ENODATA || err == -EMSGSIZE)
-                return err == -ENODATA ? -ECONNRESET : -EBADMSG;
+            /* Closed in the middle of a reply: a truncated message; between two: EOF. */
+            if (err == -ENODATA && c->end > c->start)
+                return -EBADMSG;
+            if (err == -EMSGSIZE)
+                return -EBADMSG;
             if (err < 0)
                 return err;
             continue;

@@ -34,6 +34,9 @@ class Driver:
     def __init__(self, url, *args, duration=30, interval_ms=500, preexec=None):
         self.argv = [DRIVER, "--input", url, "--duration", str(duration),
                      "--interval-ms", str(interval_ms), *[str(a) for a in args]]
+        # LS_ENGINE runs a whole suite on one input engine (a test naming its own keeps it).
+        if os.environ.get("LS_ENGINE") and "--engine" not in self.argv:
+            self.argv += ["--engine", os.environ["LS_ENGINE"]]
         self.lines, self.stderr_lines = [], []
         self.lock = threading.Lock()
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
