@@ -122,6 +122,7 @@ static int check_seq(struct ls_depack *d, uint16_t seq)
         return -1;
     d->have_seq = true;
     d->next_seq = (uint16_t)(seq + 1);
+    d->stats.ext_max_seq = first ? seq : d->stats.ext_max_seq + ahead + 1u;
     if (first || ahead == 0)
         return 0;
     d->stats.gaps += ahead;
@@ -198,6 +199,7 @@ int ls_depack_push(struct ls_depack *d, const uint8_t *data, size_t size)
     if (ls_rtp_parse(data, size, &h) < 0)
         return -EBADMSG;
     d->stats.packets++;
+    d->stats.ssrc = h.ssrc;
     int seq = check_seq(d, h.seq);
     if (seq < 0)
         return 0; /* late or repeated: its place has passed */

@@ -53,6 +53,8 @@ struct ls_depack_frame {
 
 struct ls_depack_stats {
     uint64_t packets;
+    uint32_t ssrc;          /**< the sender's, from its last packet (for RTCP reports) */
+    uint32_t ext_max_seq;   /**< highest sequence number, with its wrap count above 16 bits */
     uint64_t gaps;          /**< sequence numbers missing */
     uint64_t dropped;       /**< frames dropped: damaged by a gap, malformed, oversized */
     uint64_t no_marker;     /**< frames ended by a timestamp change, not a marker bit */

@@ -45,6 +45,7 @@ static int native_open(struct ls_input **out, const struct ls_input_settings *s)
     in->log = s->log;
     in->stall_timeout_ms = s->stall_timeout_ms;
     in->conn.fd = -1;
+    in->our_ssrc = (uint32_t)ls_now_us() ^ (uint32_t)(uintptr_t)in;
     int err = ls_rtsp_url_parse(s->url, &in->url);
     if (err == 0) {
         memcpy(in->auth.user, in->url.user, sizeof(in->auth.user));
@@ -116,6 +117,10 @@ static int data_frame(struct native_input *in, const struct ls_rtsp_msg *msg, si
     else if (in->audio.depack_ready && msg->channel == in->audio.channel)
         st = &in->audio;
     in->pending_consume = size;
+    if (in->video.depack_ready && msg->channel == in->video.channel + 1)
+        ls_native_rtcp_in(&in->video, msg->body, msg->body_size);
+    else if (in->audio.depack_ready && msg->channel == in->audio.channel + 1)
+        ls_native_rtcp_in(&in->audio, msg->body, msg->body_size);
     if (!st)
         return 0; /* RTCP, or a channel we did not set up */
     int n = ls_depack_push(&st->depack, msg->body, msg->body_size);
@@ -151,6 +156,8 @@ static int native_read(struct ls_input *base, struct ls_packet *pkt, bool *is_vi
         in->pending_consume = 0;
         in->pending_count = 0;
         int err = ls_native_session_keepalive(in);
+        if (err == 0)
+            err = ls_native_rtcp_report(in);
         if (err < 0)
             return err;
         struct ls_rtsp_msg msg;

@@ -22,6 +22,8 @@ struct native_stream {
     uint8_t channel;                  /**< RTP; RTCP is channel + 1 */
     struct ls_depack depack;
     bool depack_ready;
+    uint32_t lsr;                     /**< the last sender report's NTP middle bits */
+    int64_t lsr_at_us;                /**< when it came */
 };
 
 struct native_input {
@@ -40,6 +42,8 @@ struct native_input {
     unsigned cseq;
     size_t reply_size;             /**< bytes of the reply being read, freed after */
     int64_t next_keepalive_us;
+    int64_t next_report_us;        /**< the next RTCP receiver reports */
+    uint32_t our_ssrc;
     struct native_stream video, audio;
     /* Frames handed out one per read: d->out of the stream that made them. */
     struct native_stream *pending_stream;
@@ -55,5 +59,11 @@ void ls_native_session_teardown(struct native_input *in);
 
 /** Send the keep-alive request when due; its reply is skipped by the reader. @return 0 or -errno. */
 int ls_native_session_keepalive(struct native_input *in);
+
+/** Take a camera's RTCP packet on @p st's RTCP channel (its sender report's time). */
+void ls_native_rtcp_in(struct native_stream *st, const uint8_t *p, size_t n);
+
+/** Send each stream's receiver report when due (every 5 s). @return 0 or -errno. */
+int ls_native_rtcp_report(struct native_input *in);
 
 #endif

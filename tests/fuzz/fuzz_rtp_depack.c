@@ -6,7 +6,8 @@
  * 13/3/3 AU headers, AAC with odd sizes, PCMA); then records [len:2][RTP
  * packet]. Checked: at most LS_DEPACK_MAX_OUT frames per packet, each
  * non-empty and within the frame bound, video frames in Annex B (a start code
- * first), audio frames inside the packet they came from.
+ * first), audio frames inside the packet they came from. Each packet is also read as RTCP
+ * (lib/input/rtcp.c): a sender report is found only inside the bytes.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "lib/codec/rtp_depack.h"
+#include "lib/input/rtcp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,6 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (len > size - at)
             len = size - at;
         const uint8_t *pkt = data + at;
+        uint32_t ssrc, lsr;
+        int sr = ls_rtcp_find_sr(pkt, len, &ssrc, &lsr);
+        check(sr >= -74 && sr <= 1); /* -EBADMSG, none, found */
         int n = ls_depack_push(&d, pkt, len);
         check(n <= LS_DEPACK_MAX_OUT);
         for (int i = 0; i < n; i++) {

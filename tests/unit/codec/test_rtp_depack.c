@@ -108,6 +108,8 @@ static void test_gap_drops_damaged_frame(void)
     CHECK_EQ_INT(ls_depack_push(&d, pkt, rtp(pkt, true, 102, 0, fu3, 3)), 0); /* 101 lost */
     CHECK_EQ_INT(d.stats.gaps, 1);
     CHECK_EQ_INT(d.stats.dropped, 1);
+    CHECK_EQ_INT(d.stats.ext_max_seq, 102);
+    CHECK_EQ_INT(d.stats.ssrc, 0x01020304);
     /* A late or repeated packet is ignored; the next whole frame comes out. */
     CHECK_EQ_INT(ls_depack_push(&d, pkt, rtp(pkt, true, 101, 0, fu3, 3)), 0);
     CHECK_EQ_INT(ls_depack_push(&d, pkt, rtp(pkt, true, 103, 3000, one, 2)), 1);
@@ -115,6 +117,19 @@ static void test_gap_drops_damaged_frame(void)
     CHECK_EQ_INT(ls_depack_push(&d, pkt, rtp(pkt, true, 104, 6000, fu3, 3)), 0);
     CHECK_EQ_INT(d.stats.dropped, 2);
     CHECK_EQ_INT(ls_depack_push(&d, pkt, 3), -EBADMSG);
+    ls_depack_finish(&d);
+}
+
+static void test_sequence_wrap(void)
+{
+    struct ls_depack d = video(LS_CODEC_H264);
+    uint8_t pkt[64];
+    const uint8_t one[] = {0x41, 9};
+    CHECK_EQ_INT(ls_depack_push(&d, pkt, rtp(pkt, true, 0xfffe, 0, one, 2)), 1);
+    CHECK_EQ_INT(ls_depack_push(&d, pkt, rtp(pkt, true, 0xffff, 10, one, 2)), 1);
+    CHECK_EQ_INT(ls_depack_push(&d, pkt, rtp(pkt, true, 0, 20, one, 2)), 1);
+    CHECK_EQ_INT(d.stats.ext_max_seq, 0x10000);
+    CHECK_EQ_INT(d.stats.gaps, 0);
     ls_depack_finish(&d);
 }
 
@@ -181,6 +196,7 @@ int main(void)
     test_h265_ap_fu();
     test_no_marker_fallback_and_unwrap();
     test_gap_drops_damaged_frame();
+    test_sequence_wrap();
     test_aac_au_headers();
     test_g711();
     test_rtp_header();
