@@ -40,6 +40,7 @@ struct native_input {
     uint32_t session_timeout_s;    /**< from the Session header (default 60) */
     bool get_parameter;            /**< the server lists GET_PARAMETER: keep alive with it */
     unsigned cseq;
+    char redirect[1024];           /**< a 3xx reply's Location, until followed */
     size_t reply_size;             /**< bytes of the reply being read, freed after */
     int64_t next_keepalive_us;
     int64_t next_report_us;        /**< the next RTCP receiver reports */

@@ -16,7 +16,13 @@
 #include <strings.h>
 
 #include "lib/util/clock.h"
+#include "lib/util/url.h"
 #include "lib/input/native_private.h"
+
+/** A 3xx reply to OPTIONS or DESCRIBE: the dialogue starts again at its Location. */
+#define REDIRECTED (-EREMCHG)
+/** Redirects followed in one open, at most. */
+#define MAX_REDIRECTS 3
 
 static int status_error(int status)
 {
@@ -109,6 +115,11 @@ static int transact(struct native_input *in, const char *method, const char *url
             err = wait_reply(in, msg, deadline_us);
         if (err < 0)
             return err;
+        if (msg->status >= 300 && msg->status < 400 && msg->status != 304 &&
+            ls_rtsp_header_copy(msg, "Location", in->redirect, sizeof(in->redirect)) > 0) {
+            done_reply(in);
+            return REDIRECTED;
+        }
         if (msg->status != 401) {
             err = status_error(msg->status);
             if (err < 0)
@@ -258,13 +269,51 @@ static int play(struct native_input *in, int64_t deadline_us)
     return 0;
 }
 
+/** Take the redirect's URL, keeping our credentials when it names none. Closes the
+ * connection: the next one goes to the new host. */
+static int follow(struct native_input *in)
+{
+    struct ls_rtsp_url u;
+    char shown[1024];
+    ls_url_redact(in->redirect, shown, sizeof(shown));
+    int err = ls_rtsp_url_parse(in->redirect, &u);
+    explicit_bzero(in->redirect, sizeof(in->redirect));
+    if (err < 0)
+        return err == -EINVAL ? -EPROTONOSUPPORT : err; /* rtsps:// or garbage */
+    ls_log_info(in->log, "native: redirected to %s", shown);
+    if (u.user[0]) {
+        memcpy(in->auth.user, u.user, sizeof(in->auth.user));
+        memcpy(in->auth.pass, u.pass, sizeof(in->auth.pass));
+    }
+    in->url = u;
+    explicit_bzero(&u, sizeof(u));
+    in->auth.digest = in->auth.basic = false;
+    ls_rtsp_conn_close(&in->conn);
+    return 0;
+}
+
+/** Connect, OPTIONS, DESCRIBE, following redirects. */
+static int describe_following(struct native_input *in, int64_t deadline_us)
+{
+    for (int hops = 0;; hops++) {
+        int err = ls_rtsp_conn_open(&in->conn, in->url.host, in->url.port, deadline_us,
+                                    in->stop);
+        if (err == 0 && (err = options(in, deadline_us)) == 0)
+            err = describe(in, deadline_us);
+        if (err != REDIRECTED)
+            return err;
+        if (hops == MAX_REDIRECTS)
+            return -ELOOP;
+        if ((err = follow(in)) < 0)
+            return err;
+    }
+}
+
 int ls_native_session_open(struct native_input *in, int64_t deadline_us)
 {
     in->session_timeout_s = 60;
-    int err = ls_rtsp_conn_open(&in->conn, in->url.host, in->url.port, deadline_us, in->stop);
+    int err = describe_following(in, deadline_us);
     if (err < 0)
-        return err;
-    if ((err = options(in, deadline_us)) < 0 || (err = describe(in, deadline_us)) < 0)
         return err;
     pick_media(in);
     if (!in->video.media && !in->audio.media)

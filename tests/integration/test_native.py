@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """The native RTSP engine (ls_relay_settings.engine = native) against the real test camera:
 H.264+AAC through nginx-rtmp and into a file, H.265, G.711, Digest authentication (and a wrong
-password: one attempt, no retry storm), a camera killed and back on the same port, a 2 fps camera
+password: one attempt, no retry storm), a redirect to another server, a camera killed and back on the same port, a 2 fps camera
 handed on without the one-frame hold libavformat adds, and `auto` falling back to libavformat for
 what the native engine does not read. Every file is checked by flvcheck (libavcodec decodes each
 frame), nginx's stream by ffprobe/ffmpeg. One camera and one nginx serve the whole file."""
 import os
+import socket
+import threading
 import time
 
 import common
@@ -15,6 +17,41 @@ ECONNREFUSED, ECONNRESET, ENODATA, EACCES = (common.ECONNREFUSED, common.ECONNRE
                                              common.ENODATA, common.EACCES)
 EPROTONOSUPPORT = 93
 RETRY_MS = 300
+
+
+class Redirector:
+    """An RTSP server on 127.0.0.1 that answers every request with 302 and a Location."""
+
+    def __init__(self, location):
+        self.location, self.requests = location, []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with c:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = c.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                head = data.decode("latin-1")
+                self.requests.append(head.split("\r\n")[0])
+                cseq = [ln.split(":", 1)[1].strip() for ln in head.split("\r\n")
+                        if ln.lower().startswith("cseq:")]
+                c.sendall(("RTSP/1.0 302 Moved Temporarily\r\nCSeq: %s\r\nLocation: %s\r\n\r\n"
+                           % (cseq[0] if cseq else "0", self.location)).encode())
+
+    def close(self):
+        self.sock.close()
 
 
 class Native(common.TestCase):
@@ -108,6 +145,18 @@ class Native(common.TestCase):
         self.assertEqual(res["video"]["codec"], "h264")
         d = self.drivers[-1]
         self.assertTrue(any("answered with Digest" in ln for ln in d.stderr_lines), d.log())
+
+    def test_redirect_followed(self):
+        # A redirector with credentials in its own URL sends us to the protected camera
+        # mount: the credentials are kept for the new host and never printed.
+        r = Redirector(self.cam.url("/auth/h264_aac"))
+        self.addCleanup(r.close)
+        url = self.cam.url("/cam", auth=True).replace(":%d/" % self.cam.port, ":%d/" % r.port)
+        final, res = self.to_file(None, seconds=3, url=url)
+        self.assertEqual(r.requests[0].split(" ")[0], "OPTIONS")
+        d = self.drivers[-1]
+        self.assertTrue(any("redirected to" in ln for ln in d.stderr_lines), d.log())
+        self.assertEqual([s for s in common.printed_strings(d) if self.cam.password in s], [])
 
     def test_wrong_password_one_attempt(self):
         secret = "n0t-the-Password"
