@@ -101,6 +101,7 @@ static void fill_settings(struct lsd_server *s, struct lsd_relay *r, struct inst
     st->transport = r->spec.transport;
     st->audio = r->spec.audio;
     st->hevc = r->spec.hevc;
+    st->engine = r->spec.engine;
     st->gop_cache_max_bytes = s->config.gop_cache_max_bytes;
     st->logger.cookie = ctx;
     st->logger.callback = instance_log;

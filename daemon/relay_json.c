@@ -56,6 +56,8 @@ static json_t *stats_json(const struct ls_relay_stats *st)
     json_object_set_new(o, "keyframe_interval_ms", json_integer(st->keyframe_interval_ms));
     json_object_set_new(o, "first_packet_ms", json_integer(st->first_packet_ms));
     json_object_set_new(o, "first_keyframe_ms", json_integer(st->first_keyframe_ms));
+    json_object_set_new(o, "engine", json_string(st->engine));
+    json_object_set_new(o, "engine_fallbacks", json_integer(st->engine_fallbacks));
     json_object_set_new(o, "audio_dropped", json_boolean(st->audio_dropped));
     json_object_set_new(o, "repairs", repairs_json(&st->repairs));
     json_object_set_new(o, "last_error", json_string(st->last_error_message));

@@ -180,8 +180,8 @@ int lsd_relay_add(struct lsd_server *s, struct lsd_relay_spec *spec, struct lsd_
 static bool needs_restart(const struct lsd_relay_spec *a, const struct lsd_relay_spec *b)
 {
     if (strcmp(a->source, b->source) || a->transport != b->transport || a->audio != b->audio ||
-        a->hevc != b->hevc || a->on_demand != b->on_demand || a->output_count != b->output_count ||
-        !lsd_recording_equal(&a->recording, &b->recording))
+        a->hevc != b->hevc || a->engine != b->engine || a->on_demand != b->on_demand ||
+        a->output_count != b->output_count || !lsd_recording_equal(&a->recording, &b->recording))
         return true;
     for (size_t i = 0; i < a->output_count; i++)
         if (a->outputs[i].id != b->outputs[i].id || strcmp(a->outputs[i].url, b->outputs[i].url))

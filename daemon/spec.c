@@ -16,6 +16,7 @@
 static const char *const transport_names[] = {"tcp", "udp", "http", "auto"};
 static const char *const audio_names[] = {"all", "aac", "none"};
 static const char *const hevc_names[] = {"enhanced", "codec12"};
+static const char *const engine_names[] = {"libavformat", "native", "auto"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -34,12 +35,18 @@ const char *lsd_hevc_name(enum ls_hevc_mode h)
     return (unsigned)h < COUNT(hevc_names) ? hevc_names[h] : "enhanced";
 }
 
+const char *lsd_engine_name(enum ls_input_engine e)
+{
+    return (unsigned)e < COUNT(engine_names) ? engine_names[e] : "libavformat";
+}
+
 void lsd_spec_init(struct lsd_relay_spec *spec)
 {
     memset(spec, 0, sizeof(*spec));
     spec->transport = LS_TRANSPORT_TCP;
     spec->audio = LS_AUDIO_PASS_ALL;
     spec->hevc = LS_HEVC_ENHANCED;
+    spec->engine = LS_ENGINE_LIBAVFORMAT;
     spec->next_output_id = 1;
     spec->recording.segment_s = LSD_SEGMENT_S_DEFAULT;
 }
@@ -226,6 +233,10 @@ static int read_field(struct lsd_relay_spec *spec, const char *key, const json_t
         if ((x = pick(hevc_names, COUNT(hevc_names), v, key, err, size)) < 0)
             return x;
         spec->hevc = (enum ls_hevc_mode)x;
+    } else if (strcmp(key, "engine") == 0) {
+        if ((x = pick(engine_names, COUNT(engine_names), v, key, err, size)) < 0)
+            return x;
+        spec->engine = (enum ls_input_engine)x;
     } else if (strcmp(key, "on_demand") == 0) {
         if (!json_is_boolean(v))
             return fail(err, size, "'on_demand' must be true or false");
@@ -318,6 +329,7 @@ json_t *lsd_spec_to_json(const struct lsd_relay_spec *spec, bool with_secrets)
                           "outputs", outputs_json(spec, with_secrets));
     if (o)
         json_object_set_new(o, "recording", recording_json(&spec->recording));
+        json_object_set_new(o, "engine", json_string(lsd_engine_name(spec->engine)));
     if (o && with_secrets) {
         json_object_set_new(o, "created_ms", json_integer(spec->created_ms));
         json_object_set_new(o, "lease_deadline_ms", json_integer(spec->lease_deadline_ms));

@@ -48,6 +48,7 @@ struct lsd_relay_spec {
     enum ls_transport transport;    /**< default tcp */
     enum ls_audio_policy audio;     /**< default pass-all ("all") */
     enum ls_hevc_mode hevc;         /**< default enhanced */
+    enum ls_input_engine engine;    /**< default libavformat */
     bool on_demand;                 /**< connect only while viewers watch */
     uint32_t idle_s;                /**< on-demand: stop delay after the last viewer; 0 = config's */
     uint32_t lease_s;               /**< 0 = forever; else removed unless renewed within this */
@@ -100,6 +101,8 @@ bool lsd_spec_source_valid(const char *url);
 const char *lsd_transport_name(enum ls_transport t);
 const char *lsd_audio_name(enum ls_audio_policy a);
 const char *lsd_hevc_name(enum ls_hevc_mode h);
+/** "libavformat", "native", "auto" (unknown values read as "libavformat"). */
+const char *lsd_engine_name(enum ls_input_engine e);
 
 /**
  * The user and password of a URL's userinfo, percent-decoded ("" when absent).

@@ -63,6 +63,17 @@ enum ls_audio_policy {
     LS_AUDIO_DROP = 2,      /**< no audio at all */
 };
 
+/** Which RTSP client reads the camera (ls_relay_settings.engine). */
+enum ls_input_engine {
+    LS_ENGINE_LIBAVFORMAT = 0, /**< FFmpeg's RTSP demuxer: every transport, rtsps (default) */
+    LS_ENGINE_NATIVE = 1,      /**< the library's own client: rtsp:// over TCP only, about a
+                                    fifth of the CPU, each frame handed on at its RTP marker
+                                    bit (no one-frame hold); other URLs and transports fail
+                                    with -EPROTONOSUPPORT */
+    LS_ENGINE_AUTO = 2,        /**< native when it reads the URL and transport, libavformat
+                                    otherwise (counted in ls_relay_stats.engine_fallbacks) */
+};
+
 /** How H.265 is written into FLV. */
 enum ls_hevc_mode {
     LS_HEVC_ENHANCED = 0, /**< Enhanced RTMP, FourCC `hvc1` (default) */
@@ -115,6 +126,8 @@ struct ls_relay_settings {
      *  latency; tags of the two streams may then step back by a few tens of ms against
      *  each other). */
     bool interleave;
+    /** RTSP client reading the camera (default LS_ENGINE_LIBAVFORMAT). */
+    enum ls_input_engine engine;
 };
 
 /** Settings of one output. */
@@ -232,6 +245,10 @@ struct ls_relay_stats {
     uint32_t outputs;          /**< number of outputs and subscribers */
     uint32_t first_packet_ms;  /**< from the start of the last connection to its first packet */
     uint32_t first_keyframe_ms; /**< from the start of the last connection to its first keyframe */
+    char engine[16];           /**< RTSP client of the last connection: "libavformat",
+                                    "native", or "" before the first connection opened */
+    uint32_t engine_fallbacks; /**< connections that engine `auto` gave to libavformat
+                                    because the native engine does not read this camera */
 };
 
 /**

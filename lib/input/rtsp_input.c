@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * RTSP input through libavformat.
+ * The libavformat input engine (the default, and `auto`'s fallback).
  *
  * Three choices matter here. First, avformat_find_stream_info() is never
  * called: it waits more than a second after the first keyframe, and the SDP
@@ -24,9 +24,10 @@
 #include "lib/codec/access_unit.h"
 #include "lib/util/clock.h"
 #include "lib/util/error.h"
-#include "lib/input/rtsp_input.h"
+#include "lib/input/input.h"
 
-struct ls_input {
+struct lavf_input {
+    struct ls_input base; /* first: the interface casts between the two */
     AVFormatContext *fmt;
     AVPacket *pkt;
     struct ls_au_assembler au;
@@ -41,7 +42,7 @@ struct ls_input {
 
 static int interrupt_cb(void *opaque)
 {
-    struct ls_input *in = opaque;
+    struct lavf_input *in = opaque;
     if (atomic_load_explicit(in->stop, memory_order_relaxed))
         return 1;
     /* Called by FFmpeg many times per packet: the coarse clock is precise enough here. */
@@ -52,7 +53,7 @@ static int interrupt_cb(void *opaque)
     return 0;
 }
 
-static int map_error(const struct ls_input *in, int averror)
+static int map_error(const struct lavf_input *in, int averror)
 {
     if (atomic_load(in->stop))
         return -ECANCELED;
@@ -98,7 +99,7 @@ static int set_options(AVDictionary **opts, const struct ls_input_settings *s)
     return err < 0 ? -ENOMEM : 0;
 }
 
-static void pick_streams(struct ls_input *in)
+static void pick_streams(struct lavf_input *in)
 {
     in->video_idx = in->audio_idx = -1;
     for (unsigned i = 0; i < in->fmt->nb_streams; i++) {
@@ -114,10 +115,18 @@ static void pick_streams(struct ls_input *in)
     }
 }
 
-int ls_input_open(struct ls_input **out, const struct ls_input_settings *s)
+static void lavf_close(struct ls_input *base);
+
+static bool lavf_supports(const struct ls_input_settings *s)
+{
+    (void)s;
+    return true;
+}
+
+static int lavf_open(struct ls_input **out, const struct ls_input_settings *s)
 {
     *out = NULL;
-    struct ls_input *in = calloc(1, sizeof(*in));
+    struct lavf_input *in = calloc(1, sizeof(*in));
     AVDictionary *opts = NULL;
     int err = -ENOMEM;
     if (!in)
@@ -147,19 +156,17 @@ int ls_input_open(struct ls_input **out, const struct ls_input_settings *s)
         goto fail;
     }
     av_dict_free(&opts);
-    *out = in;
+    *out = &in->base;
     return 0;
 fail:
     av_dict_free(&opts);
-    ls_input_close(&in);
+    lavf_close(&in->base);
     return err;
 }
 
-void ls_input_close(struct ls_input **inp)
+static void lavf_close(struct ls_input *base)
 {
-    struct ls_input *in = *inp;
-    if (!in)
-        return;
+    struct lavf_input *in = (struct lavf_input *)base;
     /* TEARDOWN is polite but must not delay a reconnect much. */
     in->deadline_us = ls_now_us() + 300 * 1000;
     in->timed_out = false;
@@ -167,7 +174,6 @@ void ls_input_close(struct ls_input **inp)
     av_packet_free(&in->pkt);
     ls_au_finish(&in->au);
     free(in);
-    *inp = NULL;
 }
 
 static void fill_info(const AVStream *st, struct ls_stream_info *info)
@@ -180,9 +186,10 @@ static void fill_info(const AVStream *st, struct ls_stream_info *info)
     info->channels = par->ch_layout.nb_channels > 0 ? (uint32_t)par->ch_layout.nb_channels : 0;
 }
 
-void ls_input_streams(const struct ls_input *in, struct ls_stream_info *video,
-                      struct ls_stream_info *audio)
+static void lavf_streams(const struct ls_input *base, struct ls_stream_info *video,
+                         struct ls_stream_info *audio)
 {
+    const struct lavf_input *in = (const struct lavf_input *)base;
     *video = (struct ls_stream_info){0};
     *audio = (struct ls_stream_info){0};
     if (in->video_idx >= 0)
@@ -193,7 +200,7 @@ void ls_input_streams(const struct ls_input *in, struct ls_stream_info *video,
 
 /* A video payload into the access unit being built. @return 1 when @p pkt holds a whole
  * access unit, 0 to read on, or -ENOMEM. */
-static int video_payload(struct ls_input *in, const AVStream *st, struct ls_packet *pkt)
+static int video_payload(struct lavf_input *in, const AVStream *st, struct ls_packet *pkt)
 {
     struct ls_au au;
     int ret = ls_au_push(&in->au, in->pkt->data, (size_t)in->pkt->size, in->pkt->pts, &au);
@@ -213,8 +220,9 @@ static int video_payload(struct ls_input *in, const AVStream *st, struct ls_pack
     return 1;
 }
 
-int ls_input_read(struct ls_input *in, struct ls_packet *pkt, bool *is_video)
+static int lavf_read(struct ls_input *base, struct ls_packet *pkt, bool *is_video)
 {
+    struct lavf_input *in = (struct lavf_input *)base;
     /* The deadline passed during the last read, yet FFmpeg returned a packet (on an error it
      * flushes what it held): the stall is already detected. */
     if (in->timed_out)
@@ -253,3 +261,12 @@ int ls_input_read(struct ls_input *in, struct ls_packet *pkt, bool *is_video)
         return 0;
     }
 }
+
+const struct ls_input_ops ls_input_lavf_ops = {
+    .name = "libavformat",
+    .supports = lavf_supports,
+    .open = lavf_open,
+    .close = lavf_close,
+    .streams = lavf_streams,
+    .read = lavf_read,
+};

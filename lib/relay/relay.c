@@ -28,6 +28,7 @@ void ls_relay_default_settings(struct ls_relay_settings *s)
         .gop_cache_max_bytes = 16u << 20,
         .logger = {.level = LS_LOG_INFO},
         .interleave = true,
+        .engine = LS_ENGINE_LIBAVFORMAT,
     };
 }
 
@@ -52,7 +53,8 @@ static bool valid_settings(const struct ls_relay_settings *s)
     if (strncmp(s->input_url, "rtsp://", 7) && strncmp(s->input_url, "rtsps://", 8))
         return false;
     return (unsigned)s->transport <= LS_TRANSPORT_AUTO && (unsigned)s->audio <= LS_AUDIO_DROP &&
-           (unsigned)s->hevc <= LS_HEVC_CODEC12 && s->connect_timeout_ms > 0 &&
+           (unsigned)s->hevc <= LS_HEVC_CODEC12 &&
+           (unsigned)s->engine <= LS_ENGINE_AUTO && s->connect_timeout_ms > 0 &&
            s->stall_timeout_ms > 0 && s->reconnect.initial_delay_ms > 0 &&
            s->gop_cache_max_bytes > 0 && s->ts_jump_threshold_ms > 0;
 }

@@ -11,7 +11,7 @@
 #include "lib/util/backoff.h"
 #include "lib/util/clock.h"
 #include "lib/relay/relay_private.h"
-#include "lib/input/rtsp_input.h"
+#include "lib/input/input.h"
 
 static void set_state(struct ls_relay *r, enum ls_state state)
 {
@@ -107,11 +107,23 @@ static int take_item(void *opaque, struct ls_item *item)
 }
 
 /** One connection to the camera, until it fails or we stop. @return why it ended. */
-static int session(struct ls_relay *r, struct ls_backoff *bo)
+/** Which engine opened this connection, in the stats. */
+static void note_engine(struct ls_relay *r, const struct ls_input *in,
+                        const struct ls_input_memo *memo)
+{
+    pthread_mutex_lock(&r->stats_lock);
+    snprintf(r->st.engine, sizeof(r->st.engine), "%s", ls_input_engine_name(in));
+    if (memo->fell_back)
+        r->st.engine_fallbacks++;
+    pthread_mutex_unlock(&r->stats_lock);
+}
+
+static int session(struct ls_relay *r, struct ls_backoff *bo, struct ls_input_memo *memo)
 {
     struct ls_input_settings is = {
         .url = r->url,
         .transport = r->s.transport,
+        .engine = r->s.engine,
         .connect_timeout_ms = r->s.connect_timeout_ms,
         .stall_timeout_ms = r->s.stall_timeout_ms,
         .log = &r->log,
@@ -122,9 +134,10 @@ static int session(struct ls_relay *r, struct ls_backoff *bo)
     pthread_mutex_lock(&r->stats_lock);
     r->st.first_packet_ms = r->st.first_keyframe_ms = 0;
     pthread_mutex_unlock(&r->stats_lock);
-    int err = ls_input_open(&in, &is);
+    int err = ls_input_open(&in, &is, memo);
     if (err < 0)
         return err;
+    note_engine(r, in, memo);
     struct ls_stream_info video, audio;
     ls_input_streams(in, &video, &audio);
     ls_remux_begin(r->remux, &video, &audio);
@@ -175,6 +188,7 @@ void *ls_relay_thread_main(void *arg)
     struct ls_relay *r = arg;
     pthread_setname_np(pthread_self(), "ls-relay"); /* for top -H and debuggers */
     struct ls_backoff bo;
+    struct ls_input_memo memo = {0};
     ls_backoff_init(&bo, &r->s.reconnect, (uint64_t)(uintptr_t)r ^ (uint64_t)ls_now_us());
     struct ls_remux_settings rs = {
         .audio = r->s.audio,
@@ -190,7 +204,7 @@ void *ls_relay_thread_main(void *arg)
     }
     while (!atomic_load(&r->stop)) {
         set_state(r, LS_STATE_CONNECTING);
-        err = session(r, &bo);
+        err = session(r, &bo, &memo);
         if (atomic_load(&r->stop))
             break;
         record_error(r, err);

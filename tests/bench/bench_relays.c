@@ -223,7 +223,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: bench_relays --input RTSP_URL --output-prefix RTMP_URL_PREFIX --n N\n"
                     "       [--seconds S] [--settle S] [--start-timeout S] [--sample-ms MS] [--hold]\n"
-                    "       [--sink rtmp|null|none]\n");
+                    "       [--sink rtmp|null|none] [--engine libavformat|native]\n");
     exit(2);
 }
 
@@ -233,6 +233,7 @@ int main(int argc, char **argv)
         {"input", 1, NULL, 'i'},   {"output-prefix", 1, NULL, 'o'}, {"n", 1, NULL, 'n'},
         {"seconds", 1, NULL, 's'}, {"settle", 1, NULL, 'S'},        {"start-timeout", 1, NULL, 't'},
         {"sample-ms", 1, NULL, 'm'}, {"hold", 0, NULL, 'h'},       {"sink", 1, NULL, 'k'},
+        {"engine", 1, NULL, 'e'},
         {NULL, 0, NULL, 0},
     };
     const char *input = NULL, *prefix = NULL;
@@ -241,6 +242,7 @@ int main(int argc, char **argv)
     int sample_ms = 3000;
     bool hold = false;
     const char *sink = "rtmp";
+    bool native = false;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -253,6 +255,7 @@ int main(int argc, char **argv)
         case 'm': sample_ms = atoi(optarg); break;
         case 'h': hold = true; break;
         case 'k': sink = optarg; break;
+        case 'e': native = !strcmp(optarg, "native"); break;
         default: usage();
         }
     }
@@ -274,6 +277,7 @@ int main(int argc, char **argv)
     ls_relay_default_settings(&rs);
     rs.input_url = input;
     rs.transport = LS_TRANSPORT_TCP;
+    rs.engine = native ? LS_ENGINE_NATIVE : LS_ENGINE_LIBAVFORMAT;
 
     /* Baseline: libraries loaded and initialised (the first create runs the library's
      * one-time FFmpeg network init), no relay alive. */

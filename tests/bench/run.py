@@ -20,7 +20,8 @@ and measures both the same way over a window of --seconds once everything stream
 outside (tests/bench/observer.py); and the camera's, nginx's and the observer's CPU separately.
 Prints a table and writes every figure as JSON (--out) plus the table as Markdown (.md).
 
-Extra tools (--tools): proto (tests/bench/proto_relay.c, an experiment bounding a redesigned
+Extra tools (--tools): relay-native (bench_relays with the native RTSP engine,
+ls_relay_settings.engine), proto (tests/bench/proto_relay.c, an experiment bounding a redesigned
 input/output path), relay-null and relay-none (the relays with a discarding in-process subscriber
 or no output at all, to split the CPU between input and output). Other processes on the machine
 are measured too ("others"); --repeat measures a size again while they use more than --busy %.
@@ -327,13 +328,15 @@ class Bench:
                 "latency_after_next_frame_ms": summary(lat_next), "hold_ms": summary(hold),
                 "latency_streams": self.sample_names(names)}
 
-    def run_relay(self, n, proto=False, sink="rtmp"):
+    def run_relay(self, n, proto=False, sink="rtmp", engine="libavformat"):
         """bench_relays (or proto_relay). sink "null"/"none": the relays' output is a discarding
         in-process subscriber / absent, to split the cost (no RTMP, so no external timing)."""
         a = self.args
         stem = "proto" if proto else "bench"
         names = ["%s%d" % (stem, i) for i in range(n)]
         tool = "proto" if proto else "relay" if sink == "rtmp" else "relay-" + sink
+        if engine == "native":
+            tool = "relay-native"
         if sink == "rtmp":
             self.obs.subscribe(names, self.sample_names(names), timeout=60)
         cmd = [a.proto_exe if proto else a.bench_exe, "--input", self.url,
@@ -341,6 +344,7 @@ class Bench:
                "--n", str(n), "--seconds", str(a.seconds), "--settle", str(a.settle),
                "--start-timeout", str(a.start_timeout), "--hold"]
         cmd += a.proto_args.split() if proto else [] if sink == "rtmp" else ["--sink", sink]
+        cmd += ["--engine", engine] if not proto else []
         errf = open(os.path.join(self.tmp, "%s-%d.log" % (tool, n)), "w")
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errf, text=True,
                              bufsize=1)
@@ -613,7 +617,7 @@ def parse_args():
     ap.add_argument("--seconds", type=float, default=20, help="measurement window (default 20)")
     ap.add_argument("--settle", type=float, default=3, help="wait after all stream (default 3)")
     ap.add_argument("--tools", default="relay,ffmpeg",
-                    help="relay,ffmpeg (default); also: proto (the experiment in proto_relay.c), "
+                    help="relay,ffmpeg (default); also: relay-native (the native RTSP engine), proto (the experiment in proto_relay.c), "
                          "relay-null / relay-none (relays with a discarding subscriber / no output)")
     ap.add_argument("--quick", action="store_true", help="smoke run: --n 1,8 --seconds 5 --settle 1")
     ap.add_argument("--proto-args", default="--workers 1",
@@ -716,6 +720,8 @@ def main():
                             r = bench.run_ffmpeg(n)
                         elif tool in ("relay-null", "relay-none"):
                             r = bench.run_relay(n, sink=tool.split("-")[1])
+                        elif tool == "relay-native":
+                            r = bench.run_relay(n, engine="native")
                         else:
                             r = bench.run_relay(n, proto=tool == "proto")
                     except Exception as e:  # noqa: BLE001 - report and go on with the next size

@@ -213,8 +213,8 @@ class Endpoints(ApiCase):
         self.assertEqual(r["name"], "Front door")
         self.assertEqual(r["source"], CAM.url("/h264_aac"))
         # The documented defaults.
-        self.assertEqual((r["transport"], r["audio"], r["hevc"], r["on_demand"], r["idle_s"], r["lease_s"]),
-                         ("tcp", "all", "enhanced", False, 0, 0))
+        self.assertEqual((r["transport"], r["audio"], r["hevc"], r["engine"], r["on_demand"], r["idle_s"],
+                          r["lease_s"]), ("tcp", "all", "enhanced", "libavformat", False, 0, 0))
         self.assertEqual(r["outputs"], [])
         self.assertNotIn("lease_expires_in_ms", r, "no lease, no lease_expires_in_ms")
         self.assertEqual(r["play"]["flv"], d.url("/live/cam.with_id-1.flv"))
@@ -352,6 +352,22 @@ class Endpoints(ApiCase):
         self.assertError(d.api("PATCH", "/api/v1/relays/patch1", {"source": None}), 400, "invalid", "source")
         self.assertError(d.api("PATCH", "/api/v1/relays/nope", {"name": "x"}), 404, "not_found")
         self.assertEqual(snapshot(d), snap)
+
+    def test_engine(self):
+        """engine native reads the camera with the library's own client (stats say so); a PATCH
+        to libavformat restarts the relay on FFmpeg's."""
+        d = self.daemon
+        _, r = self.create({"id": "engine1", "source": CAM.url("/h264_aac"), "engine": "native"})
+        self.addCleanup(d.request, "DELETE", "/api/v1/relays/engine1")
+        self.assertEqual(r["engine"], "native")
+        r = wait_relay(d, "engine1", lambda x: x["state"] == "streaming"
+                       and x["stats"].get("video_frames_in", 0) > 10, what="native streaming")
+        self.assertEqual((r["stats"]["engine"], r["stats"]["engine_fallbacks"]), ("native", 0))
+        self.assertFlvPlays(d.url("/live/engine1.flv"))
+        st, _, r = d.api("PATCH", "/api/v1/relays/engine1", {"engine": "libavformat"})
+        self.assertEqual((st, r["engine"]), (200, "libavformat"), r)
+        wait_relay(d, "engine1", lambda x: x.get("stats", {}).get("engine") == "libavformat"
+                   and x["stats"].get("video_frames_in", 0) > 10, what="restarted on libavformat")
 
     def test_delete(self):
         d = self.daemon
@@ -634,6 +650,7 @@ class Validation(ApiCase):
                  ({"source": src, "transport": 1}, "transport"), ({"source": src, "transport": "TCP"}, "transport"),
                  ({"source": src, "transport": "sctp"}, "transport"), ({"source": src, "audio": "mp3"}, "audio"),
                  ({"source": src, "hevc": 12}, "hevc"), ({"source": src, "hevc": "hev1"}, "hevc"),
+                 ({"source": src, "engine": "ffmpeg"}, "engine"), ({"source": src, "engine": 1}, "engine"),
                  ({"source": src, "on_demand": "yes"}, "on_demand"), ({"source": src, "on_demand": 1}, "on_demand"),
                  ({"source": src, "idle_s": "3"}, "idle_s"), ({"source": src, "idle_s": -1}, "idle_s"),
                  ({"source": src, "idle_s": 1.5}, "idle_s"), ({"source": src, "idle_s": 86401}, "idle_s"),
@@ -1004,7 +1021,7 @@ class OpenApi(ApiCase):
         self.assertEqual(len(ids), len(set(ids)), "operationIds are unique")
         # The relay schema names what docs/http-api.md shows.
         relay = schemas["Relay"]["properties"]
-        for k in ("id", "name", "source", "transport", "audio", "hevc", "on_demand", "idle_s", "lease_s",
+        for k in ("id", "name", "source", "transport", "audio", "hevc", "engine", "on_demand", "idle_s", "lease_s",
                   "lease_expires_in_ms", "created", "outputs", "play", "running", "state", "viewers", "stats"):
             self.assertIn(k, relay)
 

@@ -61,7 +61,8 @@ class Persist(ApiCase):
     def test_kill9_restore(self):
         d = self.start_daemon()
         self.daemon = d
-        specs = [{"id": "p-plain", "source": CAM.url("/h264_aac"), "name": "plain", "transport": "tcp"},
+        specs = [{"id": "p-plain", "source": CAM.url("/h264_aac"), "name": "plain", "transport": "tcp",
+                  "engine": "native"},
                  {"id": "p-demand", "source": CAM.url("/h264"), "on_demand": True, "idle_s": 3, "audio": "none"},
                  {"id": "p-out", "source": CAM.url("/h264_aac"), "outputs": [NGX.rtmp_url("p-out")],
                   "hevc": "codec12", "lease_s": 3600}]

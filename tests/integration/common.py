@@ -28,12 +28,20 @@ def media_dir():
     return h.media(os.environ.get("LS_MEDIA_DIR"))
 
 
+# Sessions the native engine opened (its "native: playing" log line), so a suite run with
+# LS_ENGINE=native or auto can check that the native engine really read the camera.
+NATIVE_SESSIONS = []
+
+
 class Driver:
     """relay_driver in the background; its JSON lines collected as they come."""
 
     def __init__(self, url, *args, duration=30, interval_ms=500, preexec=None):
         self.argv = [DRIVER, "--input", url, "--duration", str(duration),
                      "--interval-ms", str(interval_ms), *[str(a) for a in args]]
+        # LS_ENGINE runs a whole suite on one input engine (a test naming its own keeps it).
+        if os.environ.get("LS_ENGINE") and "--engine" not in self.argv:
+            self.argv += ["--engine", os.environ["LS_ENGINE"]]
         self.lines, self.stderr_lines = [], []
         self.lock = threading.Lock()
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -46,6 +54,8 @@ class Driver:
 
     def _read(self, stream, is_json):
         for line in stream:
+            if not is_json and "native: playing" in line:
+                NATIVE_SESSIONS.append(line)
             with self.lock:
                 if not is_json:
                     self.stderr_lines.append(line.rstrip("\n"))
@@ -215,6 +225,11 @@ def main():
     """unittest.main with verbose output; exits non-zero when any test failed or none ran."""
     prog = unittest.main(verbosity=2, exit=False)
     r = prog.result
+    engine = os.environ.get("LS_ENGINE")
+    if engine in ("native", "auto"):
+        print("LS_ENGINE=%s: %d sessions on the native engine" % (engine, len(NATIVE_SESSIONS)))
+        if not NATIVE_SESSIONS:
+            sys.exit(1)
     sys.exit(0 if r.wasSuccessful() and r.testsRun > 0 else 1)
 
 

@@ -9,7 +9,7 @@
  *   relay_driver --input URL [--transport tcp|udp|http|auto] [--audio all|aac|none]
  *     [--hevc enhanced|codec12] [--connect-ms N] [--stall-ms N] [--retry-ms N]
  *     [--output URL|PATH]... [--sub-file PATH] [--sub-stuck] [--queue-bytes N]
- *     [--duration S] [--interval-ms N] [--no-interleave]
+ *     [--duration S] [--interval-ms N] [--no-interleave] [--engine libavformat|native|auto]
  *     [--late-ms N [--late-output URL|PATH]... [--late-sub-file PATH] [--late-poll-file PATH]]
  *     [--remove-at ID:MS]... [--rec KEY=N]... [--poll-file PATH]
  *
@@ -276,6 +276,7 @@ static void print_stats(struct ls_relay *relay, const char *key, double stop_ms)
     json_str(st.last_error_message);
     printf(",\"uptime_ms\":%llu,\"first_packet_ms\":%u,\"first_keyframe_ms\":%u,",
            (unsigned long long)st.uptime_ms, st.first_packet_ms, st.first_keyframe_ms);
+    printf("\"engine\":\"%s\",\"engine_fallbacks\":%u,", st.engine, st.engine_fallbacks);
     print_repairs(&st.repairs);
     printf(",\"stop_ms\":%.1f,\"outputs\":[", stop_ms);
     for (size_t i = 0; i < n && i < 16; i++) {
@@ -302,6 +303,7 @@ int main(int argc, char **argv)
     static const char *const transports[] = {"tcp", "udp", "http", "auto"};
     static const char *const audio[] = {"all", "aac", "none"};
     static const char *const hevc[] = {"enhanced", "codec12"};
+    static const char *const engines[] = {"libavformat", "native", "auto"};
     static const struct option opts[] = {
         {"input", 1, NULL, 'i'},     {"transport", 1, NULL, 't'}, {"audio", 1, NULL, 'a'},
         {"hevc", 1, NULL, 'h'},      {"connect-ms", 1, NULL, 'c'}, {"stall-ms", 1, NULL, 's'},
@@ -310,7 +312,8 @@ int main(int argc, char **argv)
         {"interval-ms", 1, NULL, 'n'}, {"late-ms", 1, NULL, 'L'},
         {"late-output", 1, NULL, 'O'}, {"late-sub-file", 1, NULL, 'F'},
         {"remove-at", 1, NULL, 'R'}, {"no-interleave", 0, NULL, 'I'}, {"rec", 1, NULL, 'E'},
-        {"poll-file", 1, NULL, 'p'}, {"late-poll-file", 1, NULL, 'P'}, {NULL, 0, NULL, 0},
+        {"poll-file", 1, NULL, 'p'}, {"late-poll-file", 1, NULL, 'P'}, {"engine", 1, NULL, 'e'},
+        {NULL, 0, NULL, 0},
     };
     struct ls_relay_settings s;
     ls_relay_default_settings(&s);
@@ -344,6 +347,7 @@ int main(int argc, char **argv)
         case 'f': sub_file = optarg; break;
         case 'x': stuck = 1; break;
         case 'I': s.interleave = false; break;
+        case 'e': s.engine = pick(optarg, engines, 3); break;
         case 'E': if (set_rec(&os.recording, optarg) < 0) return 2; break;
         case 'q': os.queue_max_bytes = (uint32_t)atoi(optarg); break;
         case 'd': duration = atof(optarg); break;
