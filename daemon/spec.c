@@ -327,9 +327,10 @@ json_t *lsd_spec_to_json(const struct lsd_relay_spec *spec, bool with_secrets)
                           "on_demand", spec->on_demand, "idle_s", (json_int_t)spec->idle_s,
                           "lease_s", (json_int_t)spec->lease_s,
                           "outputs", outputs_json(spec, with_secrets));
-    if (o)
+    if (o) {
         json_object_set_new(o, "recording", recording_json(&spec->recording));
         json_object_set_new(o, "engine", json_string(lsd_engine_name(spec->engine)));
+    }
     if (o && with_secrets) {
         json_object_set_new(o, "created_ms", json_integer(spec->created_ms));
         json_object_set_new(o, "lease_deadline_ms", json_integer(spec->lease_deadline_ms));
