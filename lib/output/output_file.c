@@ -83,22 +83,6 @@ static int open_special(const char *path, int *fd)
     return 1;
 }
 
-/** A new file next to the pattern, never an existing one. @return its fd or -errno. */
-static int create_recording(const char *pattern, char *name, size_t size)
-{
-    time_t now = time(NULL);
-    for (unsigned n = 0; n <= LS_RECORDING_MAX_SUFFIX; n++) {
-        int err = ls_recording_name(name, size, pattern, now, n);
-        if (err < 0)
-            return err;
-        /* O_EXCL also refuses a symlink planted under that name. */
-        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
-        if (fd >= 0 || errno != EEXIST)
-            return fd >= 0 ? fd : -errno;
-    }
-    return -EEXIST;
-}
-
 static int create_file(struct ls_output *o, struct file_sink *fs)
 {
     char name[sizeof(o->st.file)];
@@ -108,7 +92,7 @@ static int create_file(struct ls_output *o, struct file_sink *fs)
     if (special) {
         snprintf(name, sizeof(name), "%s", path_of(o));
     } else {
-        fd = create_recording(path_of(o), name, sizeof(name));
+        fd = ls_recording_create(path_of(o), name, sizeof(name));
         fs->regular = true;
         if (fd < 0)
             return fd;

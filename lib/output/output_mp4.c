@@ -142,21 +142,6 @@ static bool room_again(struct ls_output *o, struct ls_mp4_sink *ms)
            (uint64_t)vfs.f_bavail * vfs.f_frsize >= o->s.recording.resume_free_bytes;
 }
 
-/** A new file named from the pattern and the UTC time now; never an existing one. */
-static int create_file(const char *pattern, char *name, size_t size)
-{
-    time_t now = time(NULL);
-    for (unsigned n = 0; n <= LS_RECORDING_MAX_SUFFIX; n++) {
-        int err = ls_recording_name(name, size, pattern, now, n);
-        if (err < 0)
-            return err;
-        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
-        if (fd >= 0 || errno != EEXIST)
-            return fd >= 0 ? fd : -errno;
-    }
-    return -EEXIST;
-}
-
 static int open_segment(struct ls_output *o, struct ls_mp4_sink *ms, int64_t ts)
 {
     struct ls_mp4_config c = {.vcodec = ms->vrec ? ms->vcodec : LS_CODEC_NONE,
@@ -166,7 +151,7 @@ static int open_segment(struct ls_output *o, struct ls_mp4_sink *ms, int64_t ts)
                               .asc = ms->asc, .asc_size = ms->asc_size,
                               .sample_rate = ms->sample_rate, .channels = ms->channels,
                               .fragment_ms = o->s.recording.fragment_ms};
-    int fd = create_file(pattern_of(o), ms->path, sizeof(ms->path));
+    int fd = ls_recording_create(pattern_of(o), ms->path, sizeof(ms->path));
     if (fd < 0)
         return fd;
     int err = ls_mp4_segment_open(&ms->seg, fd, &c);

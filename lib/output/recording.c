@@ -1,9 +1,11 @@
 /*
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Recording names and spans (see recording.h). Pure.
+ * Recording names and spans (see recording.h; pure), and the one place a
+ * recording's file is created.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,4 +62,18 @@ double ls_span_seconds(const struct ls_span *s)
             end = e;
     }
     return (double)(end - s->first_ms) / 1000.0;
+}
+
+int ls_recording_create(const char *pattern, char *name, size_t size)
+{
+    time_t now = time(NULL);
+    for (unsigned n = 0; n <= LS_RECORDING_MAX_SUFFIX; n++) {
+        int err = ls_recording_name(name, size, pattern, now, n);
+        if (err < 0)
+            return err;
+        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
+        if (fd >= 0 || errno != EEXIST)
+            return fd >= 0 ? fd : -errno;
+    }
+    return -EEXIST;
 }

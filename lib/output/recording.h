@@ -30,6 +30,15 @@
 int ls_recording_name(char *out, size_t size, const char *target, time_t start, unsigned n);
 
 /**
+ * Create a new recording named from @p pattern and the UTC time now
+ * (ls_recording_name(), adding -1, -2 ... within the same second): never an
+ * existing file (O_EXCL, which also refuses a symlink planted under the name).
+ * The name goes to @p name. @return the file descriptor (write-only, close-on-exec),
+ * or a negative errno (-EEXIST when every suffix is taken).
+ */
+int ls_recording_create(const char *pattern, char *name, size_t size);
+
+/**
  * The time a recording spans, from its tags' timestamps: from the first media
  * tag to the last one of each stream plus that stream's last frame duration
  * (the gap between its last two tags), the longer of audio and video.
