@@ -13,8 +13,8 @@
  *   lands within the jump threshold of the other's clock, else it starts at
  *   the other's clock.
  * - Within the threshold the mapping is kept: a gap forward stays a gap, a
- *   step back is squeezed (video 1 ms after its previous frame, audio at the
- *   same time: equal audio timestamps are legal FLV). A glitch of one packet
+ *   step back is squeezed (1 ms after the previous packet of its stream:
+ *   FLV allows equal audio timestamps, FFmpeg's muxers do not). A glitch of one packet
  *   thus costs a stutter, never a lasting audio/video offset.
  * - Past the threshold (forward, or back beyond it), after a splice, or on
  *   the first real timestamp after made-up ones, the stream "rebases": it
@@ -80,9 +80,13 @@ int64_t ls_ts_ticks_to_ms(int64_t ticks, int num, int den)
     return clamp64(q * mul + frac, -TS_IN_LIMIT, TS_IN_LIMIT);
 }
 
+/* Each stream's timestamps strictly increase. Equal audio timestamps are legal FLV, but
+ * FFmpeg's muxers refuse them ("non monotonically increasing dts"), and short G.711 packets
+ * (a camera's payloader under load) can round to the same millisecond. */
 static int64_t min_step(enum ls_ts_stream s)
 {
-    return s == LS_TS_VIDEO ? 1 : 0;
+    (void)s;
+    return 1;
 }
 
 static int64_t threshold(const struct ls_ts *ts)
@@ -265,7 +269,7 @@ static struct ts_place place_real(struct ls_ts *ts, enum ls_ts_stream s, int64_t
         learn_step(st, step);
     int64_t lo = st->last_out + min_step(s);
     if (p.out < lo) {
-        /* The same DTS as the previous video frame, or overtaken by a
+        /* The same DTS as the previous packet of the stream, or overtaken by a
          * made-up timestamp or a squeeze: just after the previous packet. */
         ts->repairs.equal++;
         p.out = lo;

@@ -107,12 +107,12 @@ static void test_small_backward(void)
     CHECK_EQ_INT(ts.repairs.backward, 1);
     CHECK_EQ_INT(ts.repairs.equal, 4);
 
-    /* Audio: the same at equal timestamps. */
+    /* Audio: the same, 1 ms apart. */
     int64_t a0 = SEC_A(1) / 5; /* 200 ms: on the video's mapping */
     CHECK_EQ_INT(audio(&ts, a0), 200);
     CHECK_EQ_INT(audio(&ts, a0 + 1024), 221);
-    CHECK_EQ_INT(audio(&ts, a0 + 2048 - 4800), 221); /* 100 ms back */
-    CHECK_EQ_INT(audio(&ts, a0 + 3072 - 4800), 221);
+    CHECK_EQ_INT(audio(&ts, a0 + 2048 - 4800), 222); /* 100 ms back */
+    CHECK_EQ_INT(audio(&ts, a0 + 3072 - 4800), 223);
     CHECK_EQ_INT(audio(&ts, a0 + 8192 - 4800), 270);
     CHECK_EQ_INT(ts.repairs.backward, 2);
     CHECK_EQ_INT(ts.repairs.equal, 5);
@@ -210,13 +210,13 @@ static void test_equal(void)
     CHECK_EQ_INT(video(&ts, 7200), 80); /* back on the grid: no drift */
     CHECK_EQ_INT(ts.repairs.equal, 2);
 
-    /* Equal audio timestamps are kept equal: FLV allows them. */
+    /* Equal audio timestamps too: FLV allows them, FFmpeg's muxers do not. */
     CHECK_EQ_INT(audio(&ts, 0), 0);
     CHECK_EQ_INT(audio(&ts, 1024), 21);
-    CHECK_EQ_INT(audio(&ts, 1024), 21);
+    CHECK_EQ_INT(audio(&ts, 1024), 22);
     CHECK_EQ_INT(audio(&ts, 2048), 42);
-    CHECK_EQ_INT(ts.repairs.equal, 2);
-    CHECK_EQ_INT(repairs_total(&ts.repairs), 2);
+    CHECK_EQ_INT(ts.repairs.equal, 3);
+    CHECK_EQ_INT(repairs_total(&ts.repairs), 3);
 }
 
 static void test_start_skew(void)
@@ -325,11 +325,12 @@ static void test_absurd(void)
     CHECK_EQ_INT(ls_ts_map(&ts, V, INT64_MAX, 1, INT_MAX), 200);
     CHECK_EQ_INT(ls_ts_map(&ts, V, INT64_MIN + 1, 1, 1), 240);
     CHECK_EQ_INT(ls_ts_map(&ts, A, INT64_MAX, 1, 48000), 240);
-    /* Both saturate where the video's last input did: its mapping fits. */
-    CHECK_EQ_INT(ls_ts_map(&ts, A, INT64_MIN + 1, 1, 48000), 240);
+    /* Both saturate where the video's last input did: its mapping fits (1 ms on: each
+     * stream's timestamps strictly increase). */
+    CHECK_EQ_INT(ls_ts_map(&ts, A, INT64_MIN + 1, 1, 48000), 241);
     /* Back to where the audio started: its first (established) mapping fits. */
-    CHECK_EQ_INT(ls_ts_map(&ts, A, INT64_MAX - 5, INT_MAX, INT_MAX), 240);
-    CHECK_EQ_INT(ls_ts_map(&ts, A, LS_TS_NONE, 1, 48000), 261);
+    CHECK_EQ_INT(ls_ts_map(&ts, A, INT64_MAX - 5, INT_MAX, INT_MAX), 242);
+    CHECK_EQ_INT(ls_ts_map(&ts, A, LS_TS_NONE, 1, 48000), 263);
     /* Misuse is harmless. */
     CHECK_EQ_INT(ls_ts_map(NULL, V, 0, VTB), 0);
     CHECK_EQ_INT(ls_ts_map(&ts, (enum ls_ts_stream)7, 0, VTB), 0);
