@@ -16,13 +16,14 @@
 #define VISUAL_ENTRY_BYTES 78
 #define AUDIO_ENTRY_BYTES 28
 
-static void avc_codec(struct lsd_span entry, char *out, size_t size)
+/* avc1/avc3.<profile><constraints><level> (RFC 6381: the sample entry's own fourcc). */
+static void avc_codec(const char *fourcc, struct lsd_span entry, char *out, size_t size)
 {
     struct lsd_span c;
     if (lsd_box_find(entry, "avcC", &c) && c.n >= 4)
-        snprintf(out, size, "avc1.%02x%02x%02x", c.p[1], c.p[2], c.p[3]);
+        snprintf(out, size, "%s.%02x%02x%02x", fourcc, c.p[1], c.p[2], c.p[3]);
     else
-        snprintf(out, size, "avc1");
+        snprintf(out, size, "%s", fourcc);
 }
 
 static uint32_t reverse_bits(uint32_t v)
@@ -139,7 +140,7 @@ static bool read_track(struct lsd_span trak, struct track *t)
     entry.p += fixed;
     entry.n -= fixed;
     if (memcmp(t->fourcc, "avc1", 4) == 0 || memcmp(t->fourcc, "avc3", 4) == 0)
-        avc_codec(entry, t->codec, sizeof(t->codec));
+        avc_codec(t->fourcc, entry, t->codec, sizeof(t->codec));
     else if (memcmp(t->fourcc, "hvc1", 4) == 0 || memcmp(t->fourcc, "hev1", 4) == 0)
         hevc_codec(t->fourcc, entry, t->codec, sizeof(t->codec));
     else if (memcmp(t->fourcc, "mp4a", 4) == 0)
