@@ -103,6 +103,7 @@ static void fill_settings(struct lsd_server *s, struct lsd_relay *r, struct inst
     st->hevc = r->spec.hevc;
     st->engine = r->spec.engine;
     st->gop_cache_max_bytes = s->config.gop_cache_max_bytes;
+    st->io = s->io;
     st->logger.cookie = ctx;
     st->logger.callback = instance_log;
     st->logger.level = lsd_log_level(s->log);

@@ -175,7 +175,7 @@ static int start_parts(struct lsd_server *s)
     s->compat = json_object();
     if (!s->http || !s->compat)
         return -ENOMEM;
-    if ((ret = lsd_mailbox_create(&s->mailbox, s)) < 0 ||
+    if ((ret = lsd_mailbox_create(&s->mailbox, s)) < 0 || (ret = ls_io_create(&s->io)) < 0 ||
         (ret = lsd_worker_create(&s->worker, s)) < 0 ||
         (ret = lsd_async_create(&s->async, s, 16)) < 0 || (ret = lsd_http_init(s, route_tables, ROUTE_TABLES)) < 0 ||
         (ret = lsd_conns_create(&s->conns, s)) < 0 || (ret = add_signals(s)) < 0)
@@ -255,6 +255,7 @@ void lsd_server_destroy(struct lsd_server **ps)
         evhttp_free(s->http);
     lsd_conns_destroy(&s->conns); /* evhttp_free closed their connections */
     lsd_worker_destroy(&s->worker);
+    ls_io_destroy(&s->io); /* after the relays, whose outputs it wrote to */
     lsd_mailbox_destroy(&s->mailbox);
     if (s->tick)
         event_free(s->tick);

@@ -71,6 +71,7 @@ struct lsd_server {
     struct lsd_accept_guard *accept_guard; /**< the listener at the descriptor limit */
     struct lsd_mailbox *mailbox;   /**< library threads → loop */
     struct lsd_worker *worker;     /**< blocking library calls (stop, destroy, remove) off the loop */
+    struct ls_io *io;              /**< every relay's rtmp:// outputs write through it, threadless */
     struct lsd_log *log;
     struct lsd_async *async;       /**< requests answered later (ONVIF exchanges) */
     struct event *tick;            /**< 1 s timer: leases, housekeeping */

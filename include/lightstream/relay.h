@@ -39,6 +39,7 @@
 
 #include "lightstream/common.h"
 #include "lightstream/events.h"
+#include "lightstream/io.h"
 #include "lightstream/recording.h"
 
 #ifdef __cplusplus
@@ -128,6 +129,11 @@ struct ls_relay_settings {
     bool interleave;
     /** RTSP client reading the camera (default LS_ENGINE_LIBAVFORMAT). */
     enum ls_input_engine engine;
+    /** A shared I/O thread (lightstream/io.h): with it, an rtmp:// output that streams has no
+     *  thread of its own — this relay's thread writes to it while its socket has room, the
+     *  ls_io thread when the socket was full. Not owned: it must outlive the relay (default
+     *  NULL: a thread per output). */
+    struct ls_io *io;
 };
 
 /** Settings of one output. */

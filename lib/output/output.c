@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lib/util/clock.h"
+#include "lib/flv/flv.h"
 #include "lib/output/output.h"
 #include "lib/output/recording.h"
 #include "lib/util/url.h"
@@ -130,6 +131,8 @@ void ls_output_push(struct ls_output *o, struct ls_item *item)
     case LS_QUEUE_SKIPPED:
         break;
     }
+    if (o->direct && !o->pending)
+        ls_output_drain(o); /* the relay thread writes while the socket has room */
     o->st.queue_bytes = (uint32_t)ls_tag_queue_bytes(&o->q);
     pthread_mutex_unlock(&o->lock);
 }
@@ -216,6 +219,26 @@ void ls_output_count_write(struct ls_output *o, const struct ls_item *item, size
             o->lat_n++;
     }
     ls_meter_add(&o->meter, now_us / 1000, bytes, item->kind == LS_ITEM_VIDEO);
+}
+
+uint32_t ls_output_frame(struct ls_output *o, const struct ls_item *item,
+                         uint8_t hdr[LS_FLV_TAG_HEADER_SIZE], uint8_t trailer[LS_FLV_PREV_SIZE],
+                         struct ls_piece pieces[3])
+{
+    /* Each output has its own timeline: its first media tag is at 0 ms. */
+    if (!o->have_base && !ls_item_is_header(item)) {
+        o->base_ms = item->dts_ms;
+        o->have_base = true;
+    }
+    int64_t delta = o->have_base ? item->dts_ms - o->base_ms : 0;
+    uint32_t ts = (uint32_t)(delta < 0 ? 0 : delta);
+    ls_flv_tag_header(hdr, item->tag_type, item->size, ts);
+    ls_flv_prev_size(trailer, item->size);
+    /* The body is shared by every output: it is written where it is, never copied here. */
+    pieces[0] = (struct ls_piece){hdr, LS_FLV_TAG_HEADER_SIZE};
+    pieces[1] = (struct ls_piece){item->body, item->size};
+    pieces[2] = (struct ls_piece){trailer, LS_FLV_PREV_SIZE};
+    return ts;
 }
 
 unsigned ls_output_tag_flags(const struct ls_item *item)

@@ -16,8 +16,10 @@
 
 #include "lightstream/relay.h"
 #include "lib/util/backoff.h"
+#include "lib/flv/flv.h"
 #include "lib/flv/tag.h"
 #include "lib/util/meter.h"
+#include "lib/output/io_loop.h"
 #include "lib/output/queue.h"
 
 struct ls_output;
@@ -34,6 +36,9 @@ struct ls_output_host {
     void (*event)(void *host, struct ls_output *o, enum ls_event_type type, int err);
     const struct ls_log_ctx *log;
     void *host;
+    /** The shared I/O thread, when the owner has one (outputs that can then write without a
+     *  thread of their own do: output_direct.c). */
+    struct ls_io *io;
 };
 
 enum ls_output_kind {
@@ -64,6 +69,14 @@ struct ls_sink_ops {
                  uint32_t ts_ms);
     /** Close; free sink state. */
     void (*close)(struct ls_output *o);
+    /**
+     * Optional (NULL: the sink needs its thread): switch an open sink to non-blocking writes
+     * (@p on) or back. When on, write() never waits: what the socket does not take is kept as
+     * pending bytes. @return the descriptor to wait on for room, or a negative errno.
+     */
+    int (*nonblocking)(struct ls_output *o, bool on);
+    /** With nonblocking(): send pending bytes; 0 when none are left, -EAGAIN, or an error. */
+    int (*flush)(struct ls_output *o);
 };
 
 extern const struct ls_sink_ops ls_sink_rtmp;  /**< rtmp://: our publisher */
@@ -85,7 +98,7 @@ struct ls_output {
     struct ls_output_host host; /**< its owner; zeroed when it has none (tests) */
 
     pthread_t thread;
-    bool thread_running;
+    bool thread_running;        /**< under lock once the output can go direct */
     pthread_mutex_t lock;
     pthread_cond_t cond;
     atomic_bool quit;               /**< stop requested: flush what is queued, then close */
@@ -93,6 +106,13 @@ struct ls_output {
     int64_t deadline_us;            /**< per-operation deadline, output thread only */
 
     struct ls_tag_queue q; /**< under lock */
+
+    /* Writing without a thread (output_direct.c), under lock. */
+    struct ls_io_client ioc;
+    bool direct;            /**< the sink is open and written by whoever queues or the ls_io */
+    bool pending;           /**< the socket was full: bytes wait, tags stay queued */
+    int direct_err;         /**< why direct writing ended; the next thread closes the sink */
+    int64_t stall_since_us; /**< when pending began */
 
     /* Output thread only. */
     bool have_base;
@@ -123,6 +143,30 @@ void ls_output_destroy(struct ls_output **o);
 
 /** Start the output's thread. @return 0 or a negative errno. */
 int ls_output_start(struct ls_output *o);
+/** Create the output's thread (again, after direct writing failed). @return 0 or a negative errno. */
+int ls_output_spawn(struct ls_output *o);
+
+/**
+ * The output's thread has its sink open and its queue empty (lock held): hand the sink to
+ * direct writing when the owner has an ls_io and the sink can. @return true when handed over
+ * (the thread then ends without closing the sink).
+ */
+bool ls_output_go_direct(struct ls_output *o);
+/** Write what is queued while the socket takes it (lock held, direct). */
+void ls_output_drain(struct ls_output *o);
+/** After the thread was joined: close a sink left open by direct writing, flushing within the stop deadline. */
+void ls_output_finish_direct(struct ls_output *o);
+/** Frame @p item as an FLV tag on this output's timeline (lock held or output thread). */
+uint32_t ls_output_frame(struct ls_output *o, const struct ls_item *item,
+                         uint8_t hdr[LS_FLV_TAG_HEADER_SIZE], uint8_t trailer[LS_FLV_PREV_SIZE],
+                         struct ls_piece pieces[3]);
+/** Report an output event to the owner. */
+void ls_output_event(struct ls_output *o, enum ls_event_type type, int err);
+/** Set the output's state (takes the lock), with an error message when @p err < 0. */
+void ls_output_set_state(struct ls_output *o, enum ls_state state, int err);
+/** The same with the lock held. */
+void ls_output_set_state_locked(struct ls_output *o, enum ls_state state, int err);
+
 /** Ask the thread to flush and stop (returns at once). */
 void ls_output_request_stop(struct ls_output *o);
 /** Wait for the thread to end (after ls_output_request_stop). */

@@ -46,8 +46,21 @@ static void rtmp_close(struct ls_output *o)
     o->sink = NULL;
 }
 
+static int rtmp_nonblocking(struct ls_output *o, bool on)
+{
+    ls_rtmp_pub_set_nonblocking(o->sink, on);
+    return ls_rtmp_pub_fd(o->sink);
+}
+
+static int rtmp_flush(struct ls_output *o)
+{
+    return ls_rtmp_pub_flush(o->sink);
+}
+
 const struct ls_sink_ops ls_sink_rtmp = {
     .open = rtmp_open,
     .write = rtmp_write,
     .close = rtmp_close,
+    .nonblocking = rtmp_nonblocking,
+    .flush = rtmp_flush,
 };

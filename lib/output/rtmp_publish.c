@@ -82,7 +82,7 @@ static int send_msg(struct ls_rtmp_pub *p, struct ls_rtmp_msg *m, const uint8_t 
             room -= k;
         }
     }
-    return ls_rtmp_io_writev(p, p->iov, n);
+    return ls_rtmp_io_send(p, p->iov, n);
 }
 
 static int send_control(struct ls_rtmp_pub *p, uint8_t type, const uint8_t *payload, size_t n)
@@ -277,6 +277,26 @@ int ls_rtmp_pub_send(struct ls_rtmp_pub *p, uint8_t tag_type, uint32_t ts_ms, co
     return send_msg(p, &m, body, size, NULL, 0);
 }
 
+void ls_rtmp_pub_set_nonblocking(struct ls_rtmp_pub *p, bool on)
+{
+    p->nonblock = on;
+}
+
+bool ls_rtmp_pub_pending(const struct ls_rtmp_pub *p)
+{
+    return p->pend_len > p->pend_off;
+}
+
+int ls_rtmp_pub_flush(struct ls_rtmp_pub *p)
+{
+    return ls_rtmp_io_flush(p);
+}
+
+int ls_rtmp_pub_fd(const struct ls_rtmp_pub *p)
+{
+    return p->fd;
+}
+
 uint64_t ls_rtmp_pub_bytes(const struct ls_rtmp_pub *p)
 {
     return p->bytes_out;
@@ -288,6 +308,7 @@ void ls_rtmp_pub_close(struct ls_rtmp_pub **pp)
     if (!p)
         return;
     *pp = NULL;
+    p->nonblock = false; /* what is pending goes first, bounded by the interrupt callback */
     if (p->fd >= 0 && p->status == 1) {
         /* Best effort: the server frees the stream name at once instead of at its timeout. */
         if (simple_command(p, "FCUnpublish", 6, p->url.stream, NULL, 0) == 0) {
@@ -303,6 +324,7 @@ void ls_rtmp_pub_close(struct ls_rtmp_pub **pp)
     if (p->fd >= 0)
         close(p->fd);
     ls_rtmp_reader_finish(&p->rd);
+    free(p->pend);
     free(p->iov);
     free(p->cont);
     free(p);

@@ -15,12 +15,14 @@
  *   closed by the server               -ECONNRESET
  *   deadline passed or stop asked      -ETIMEDOUT
  * rtmps:// is not handled here (FFmpeg's avio does TLS).
- * Blocking calls poll in short slices and ask @p interrupted whether to give up.
+ * Blocking calls poll in short slices and ask @p interrupted whether to give up;
+ * once publishing, the publisher can also be switched to non-blocking sends.
  * Not thread-safe: one thread uses a publisher at a time.
  */
 #ifndef LS_LIB_RTMP_PUBLISH_H
 #define LS_LIB_RTMP_PUBLISH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +62,23 @@ int ls_rtmp_pub_open(struct ls_rtmp_pub **out, const char *url, const struct ls_
  */
 int ls_rtmp_pub_send(struct ls_rtmp_pub *p, uint8_t tag_type, uint32_t ts_ms, const uint8_t *body,
                      size_t size);
+
+/**
+ * Non-blocking mode: ls_rtmp_pub_send() never waits. What the socket does not
+ * take at once is kept (copied) as pending bytes; send nothing more until
+ * ls_rtmp_pub_flush() returns 0. Switching back to blocking sends the pending
+ * bytes first, at the next send or at close.
+ */
+void ls_rtmp_pub_set_nonblocking(struct ls_rtmp_pub *p, bool on);
+
+/** True while bytes of a sent message wait for room in the socket. */
+bool ls_rtmp_pub_pending(const struct ls_rtmp_pub *p);
+
+/** Send pending bytes. @return 0 when none remain, -EAGAIN when the socket is full, or an error. */
+int ls_rtmp_pub_flush(struct ls_rtmp_pub *p);
+
+/** The socket, to wait for room on it (POLLOUT) while bytes are pending. */
+int ls_rtmp_pub_fd(const struct ls_rtmp_pub *p);
 
 /** Bytes written to the socket so far. */
 uint64_t ls_rtmp_pub_bytes(const struct ls_rtmp_pub *p);

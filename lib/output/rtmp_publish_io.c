@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -170,4 +171,90 @@ int ls_rtmp_io_read_exact(struct ls_rtmp_pub *p, uint8_t *out, size_t n)
         n -= (size_t)r;
     }
     return 0;
+}
+
+/* --- non-blocking sends ----------------------------------------------------
+ * A full socket is the slow path: what it did not take is copied into one
+ * buffer (at most a message, plus the small control replies made meanwhile),
+ * so the tags it came from need not stay alive and chunk boundaries stay
+ * whole. The caller sends nothing else until ls_rtmp_io_flush() empties it. */
+
+static int keep(struct ls_rtmp_pub *p, const struct iovec *iov, int n)
+{
+    size_t need = p->pend_len;
+    for (int i = 0; i < n; i++)
+        need += iov[i].iov_len;
+    if (need > p->pend_cap) {
+        size_t cap = p->pend_cap ? p->pend_cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        uint8_t *b = realloc(p->pend, cap);
+        if (!b)
+            return -ENOMEM;
+        p->pend = b;
+        p->pend_cap = cap;
+    }
+    for (int i = 0; i < n; i++) {
+        memcpy(p->pend + p->pend_len, iov[i].iov_base, iov[i].iov_len);
+        p->pend_len += iov[i].iov_len;
+    }
+    return 0;
+}
+
+static int send_nonblocking(struct ls_rtmp_pub *p, struct iovec *iov, int n)
+{
+    if (p->pend_len > p->pend_off) /* behind bytes already waiting: keep the order */
+        return keep(p, iov, n);
+    p->pend_off = p->pend_len = 0;
+    while (n > 0) {
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)(n > IOV_MAX ? IOV_MAX : n)};
+        ssize_t w = sendmsg(p->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return keep(p, iov, n);
+        if (w < 0)
+            return errno == EPIPE ? -ECONNRESET : -errno;
+        p->bytes_out += (uint64_t)w;
+        size_t left = (size_t)w;
+        for (; n > 0 && left >= iov->iov_len; iov++, n--)
+            left -= iov->iov_len;
+        if (n > 0 && left) {
+            iov->iov_base = (uint8_t *)iov->iov_base + left;
+            iov->iov_len -= left;
+        }
+    }
+    return 0;
+}
+
+int ls_rtmp_io_flush(struct ls_rtmp_pub *p)
+{
+    while (p->pend_off < p->pend_len) {
+        ssize_t w = send(p->fd, p->pend + p->pend_off, p->pend_len - p->pend_off,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return -EAGAIN;
+        if (w < 0)
+            return errno == EPIPE ? -ECONNRESET : -errno;
+        p->bytes_out += (uint64_t)w;
+        p->pend_off += (size_t)w;
+    }
+    p->pend_off = p->pend_len = 0;
+    return 0;
+}
+
+int ls_rtmp_io_send(struct ls_rtmp_pub *p, struct iovec *iov, int n)
+{
+    if (p->nonblock)
+        return send_nonblocking(p, iov, n);
+    if (p->pend_len > p->pend_off) { /* left by non-blocking mode: they go first */
+        struct iovec rest = {.iov_base = p->pend + p->pend_off, .iov_len = p->pend_len - p->pend_off};
+        int err = ls_rtmp_io_writev(p, &rest, 1);
+        if (err < 0)
+            return err;
+        p->pend_off = p->pend_len = 0;
+    }
+    return ls_rtmp_io_writev(p, iov, n);
 }

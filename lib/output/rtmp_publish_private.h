@@ -35,6 +35,11 @@ struct ls_rtmp_pub {
     int status;             /**< 0 none yet, 1 publishing, or the errno of an error status */
     char status_code[64];   /**< the last onStatus code, for logs */
 
+    /* Non-blocking mode (ls_rtmp_pub_set_nonblocking): what a full socket did not take. */
+    bool nonblock;
+    uint8_t *pend;
+    size_t pend_off, pend_len, pend_cap;
+
     /* Scratch for one message's chunks. */
     struct iovec *iov;
     uint8_t *cont;          /**< LS_RTMP_CONT_MAX bytes per chunk */
@@ -45,6 +50,13 @@ struct ls_rtmp_pub {
 int ls_rtmp_io_connect(struct ls_rtmp_pub *p);
 /** Write all of @p iov (modified), reading what the server sends meanwhile. */
 int ls_rtmp_io_writev(struct ls_rtmp_pub *p, struct iovec *iov, int n);
+/**
+ * Send one message's @p iov: blocking, all of it (ls_rtmp_io_writev, after any pending bytes);
+ * non-blocking, what the socket takes now, the rest kept as pending bytes.
+ */
+int ls_rtmp_io_send(struct ls_rtmp_pub *p, struct iovec *iov, int n);
+/** Send pending bytes: 0 when none are left, -EAGAIN when the socket is full, or an error. */
+int ls_rtmp_io_flush(struct ls_rtmp_pub *p);
 /** Read exactly @p n raw bytes (the handshake). */
 int ls_rtmp_io_read_exact(struct ls_rtmp_pub *p, uint8_t *out, size_t n);
 /** Read what is there into the chunk reader; with @p wait, wait for something first. */

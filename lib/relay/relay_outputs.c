@@ -28,7 +28,7 @@ static int add(struct ls_relay *r, const char *target, ls_tag_fn fn, void *cooki
     pthread_mutex_lock(&r->ctl_lock);
     struct ls_output *o;
     const struct ls_output_host host = {
-        .sync = ls_relay_sync_output, .event = output_event, .log = &r->log, .host = r};
+        .sync = ls_relay_sync_output, .event = output_event, .log = &r->log, .host = r, .io = r->s.io};
     int err = ls_output_create(&o, &host, r->next_id + 1, target, fn, cookie, s);
     if (err < 0)
         goto out;

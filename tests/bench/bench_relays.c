@@ -278,6 +278,10 @@ int main(int argc, char **argv)
     rs.input_url = input;
     rs.transport = LS_TRANSPORT_TCP;
     rs.engine = native ? LS_ENGINE_NATIVE : LS_ENGINE_LIBAVFORMAT;
+    /* As lightstreamd runs them: rtmp:// outputs write without threads of their own. */
+    struct ls_io *io = NULL;
+    if (ls_io_create(&io) < 0)
+        return 1;
 
     /* Baseline: libraries loaded and initialised (the first create runs the library's
      * one-time FFmpeg network init), no relay alive. */
@@ -295,6 +299,7 @@ int main(int argc, char **argv)
 
     char url[1024];
     rs.on_event = on_event;
+    rs.io = io;
     for (int i = 0; i < n; i++) {
         rs.user_data = &slots[i];
         int err = ls_relay_create(&slots[i].relay, &rs);
@@ -461,6 +466,7 @@ int main(int argc, char **argv)
             pthread_join(slots[i].destroyer, NULL);
     printf("{\"event\":\"teardown\",\"ms\":%.1f}\n", (now_us() - d0) / 1000.0);
     fflush(stdout);
+    ls_io_destroy(&io);
     for (int i = 0; i < n; i++)
         free(slots[i].p50s);
     free(slots);

@@ -8,6 +8,7 @@ Paths come from the environment meson sets: LS_RELAY_DRIVER, LS_FLVCHECK.
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -42,6 +43,9 @@ class Driver:
         # LS_ENGINE runs a whole suite on one input engine (a test naming its own keeps it).
         if os.environ.get("LS_ENGINE") and "--engine" not in self.argv:
             self.argv += ["--engine", os.environ["LS_ENGINE"]]
+        # LS_OUTPUT_THREADS runs a whole suite with a thread per output (no ls_io).
+        if os.environ.get("LS_OUTPUT_THREADS") and "--threads" not in self.argv:
+            self.argv += ["--threads"]
         self.lines, self.stderr_lines = [], []
         self.lock = threading.Lock()
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -90,9 +94,11 @@ class Driver:
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
+            stacks = thread_stacks(self.proc.pid)
             self.proc.kill()
             self.proc.wait()
-            raise AssertionError("relay_driver did not stop within %s s" % timeout)
+            raise AssertionError("relay_driver did not stop within %s s; its threads:\n%s"
+                                 % (timeout, stacks))
         self._t_out.join(5)
         self._t_err.join(5)
         # Under ASan/UBSan a leak or a memory error shows as a non-zero exit.
@@ -505,6 +511,15 @@ class RtspCutProxy:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+def thread_stacks(pid):
+    """Every thread's stack of a process that hangs (gdb), so a rare hang in CI says where."""
+    if not shutil.which("gdb"):
+        return "(no gdb)"
+    r = subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "thread apply all bt 20"],
+                       capture_output=True, text=True, timeout=60)
+    return "\n".join(l for l in r.stdout.splitlines() if l.startswith(("Thread", "#")))
 
 
 def stop_checked(tc, driver):

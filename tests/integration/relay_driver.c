@@ -11,8 +11,10 @@
  *     [--output URL|PATH]... [--sub-file PATH] [--sub-stuck] [--queue-bytes N]
  *     [--duration S] [--interval-ms N] [--no-interleave] [--engine libavformat|native|auto]
  *     [--late-ms N [--late-output URL|PATH]... [--late-sub-file PATH] [--late-poll-file PATH]]
- *     [--remove-at ID:MS]... [--rec KEY=N]... [--poll-file PATH]
+ *     [--remove-at ID:MS]... [--rec KEY=N]... [--poll-file PATH] [--threads]
  *
+ * rtmp:// outputs write without threads of their own through an ls_io, as lightstreamd
+ * runs them; --threads gives each output its thread instead (the library's default).
  * --late-ms adds the --late-output targets and the --late-sub-file subscriber N ms after
  * the start (printing {"added":id,"target":...,"error":e}); --remove-at removes output ID
  * (as numbered by the library: 1, 2, ... in the order added) MS ms after the start
@@ -313,7 +315,7 @@ int main(int argc, char **argv)
         {"late-output", 1, NULL, 'O'}, {"late-sub-file", 1, NULL, 'F'},
         {"remove-at", 1, NULL, 'R'}, {"no-interleave", 0, NULL, 'I'}, {"rec", 1, NULL, 'E'},
         {"poll-file", 1, NULL, 'p'}, {"late-poll-file", 1, NULL, 'P'}, {"engine", 1, NULL, 'e'},
-        {NULL, 0, NULL, 0},
+        {"threads", 0, NULL, 'T'}, {NULL, 0, NULL, 0},
     };
     struct ls_relay_settings s;
     ls_relay_default_settings(&s);
@@ -322,7 +324,7 @@ int main(int argc, char **argv)
     struct ls_output_settings os;
     ls_output_default_settings(&os);
     const char *outputs[16], *sub_file = NULL;
-    int n_outputs = 0, stuck = 0;
+    int n_outputs = 0, stuck = 0, threads = 0;
     const char *late_outputs[16], *late_sub_file = NULL;
     const char *poll_file = NULL, *late_poll_file = NULL;
     struct poller poller = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -348,6 +350,7 @@ int main(int argc, char **argv)
         case 'x': stuck = 1; break;
         case 'I': s.interleave = false; break;
         case 'e': s.engine = pick(optarg, engines, 3); break;
+        case 'T': threads = 1; break;
         case 'E': if (set_rec(&os.recording, optarg) < 0) return 2; break;
         case 'q': os.queue_max_bytes = (uint32_t)atoi(optarg); break;
         case 'd': duration = atof(optarg); break;
@@ -367,6 +370,12 @@ int main(int argc, char **argv)
         default: return 2;
         }
     }
+    /* rtmp:// outputs without threads of their own, as lightstreamd runs them (--threads:
+     * a thread per output, the library's default). */
+    struct ls_io *io = NULL;
+    if (!threads && ls_io_create(&io) < 0)
+        return 1;
+    s.io = io;
     struct ls_relay *relay;
     int err = ls_relay_create(&relay, &s);
     if (err < 0) {
@@ -461,6 +470,7 @@ int main(int argc, char **argv)
         pthread_mutex_unlock(&out_lock);
     }
     ls_relay_destroy(&relay);
+    ls_io_destroy(&io);
     if (sub)
         fclose(sub);
     if (late_sub)

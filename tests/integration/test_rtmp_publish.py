@@ -5,6 +5,7 @@ go on), a server that closes mid-stream is reconnected to, one that stops readin
 blocks the camera or another output. A real nginx-rtmp refuses a second publisher of a
 name; the other refusals come from tests/harness/rtmpbad.py, which also reads what we send
 with its own chunk parser: one message per tag, in timestamp order, @setDataFrame first."""
+import os
 import time
 
 import common
@@ -135,6 +136,44 @@ class RtmpPublish(common.TestCase):
             final = common.stop_checked(self, d)
             self.assertLess(final["stop_ms"], 1000)
             self.assertLess(time.monotonic() - t, 5)
+
+    def thread_names(self, d):
+        names = []
+        for tid in os.listdir("/proc/%d/task" % d.proc.pid):
+            with open("/proc/%d/task/%s/comm" % (d.proc.pid, tid)) as f:
+                names.append(f.read().strip())
+        return sorted(names)
+
+    def test_streaming_outputs_have_no_thread(self):
+        """With an ls_io (lightstream/io.h), two rtmp:// outputs that stream run on no thread of
+        their own: the process has its main thread, the relay's and the ls-io thread only, and
+        nginx gets every frame of both. With --threads (the library's default) each output has
+        its ls-out thread: the count is the property, not an accident of the driver."""
+        for threads in (False, True):
+            urls = [self.ngx.rtmp_url("nothread%d%d" % (threads, i)) for i in (1, 2)]
+            extra = ["--threads"] if threads else []
+            d = self.driver(self.cam.url("/h264_aac"), "--output", urls[0], "--output", urls[1],
+                            *extra, duration=60, interval_ms=250)
+            d.wait_streaming()
+            common.wait_stats(d, lambda s: all(common.output_of(s, i)["state"] == "streaming"
+                                               and common.output_of(s, i)["video_frames_out"] > 25
+                                               for i in (1, 2)), 15, "both outputs streaming")
+            names = self.thread_names(d)
+            outs = [n for n in names if n.startswith("ls-out")]
+            if threads:
+                self.assertEqual(len(outs), 2, names)
+                self.assertNotIn("ls-io", names)
+            else:
+                self.assertEqual(outs, [], names)
+                self.assertEqual(names.count("ls-io"), 1, names)
+                self.assertLessEqual(len(names), 3, names)
+            for url in urls:
+                video, audio, errors, _ = common.frames_in_window(url, 3)
+                self.assertEqual(errors, [])
+                self.assertNear(video, 3 * common.FPS, 3)
+                self.assertGreater(audio, 0)
+            final = common.stop_checked(self, d)
+            self.assertLess(final["stop_ms"], 1000)
 
 
 if __name__ == "__main__":
