@@ -1,7 +1,8 @@
 /*
  * lightstreamd's page: the grid of cameras. Every relay that streams plays
  * live and muted in its tile; a click (or Enter on "Enlarge") makes the tile
- * span the grid and shows its details, PTZ pad and sound. A relay that is not
+ * span the grid and shows its details, PTZ pad, sound and recordings
+ * (timeline.js). A relay that is not
  * streaming shows why, in words, instead of a frozen picture; an on-demand
  * relay plays only when asked (playing it is what starts it).
  *
@@ -48,10 +49,11 @@
                                 onclick: () => ui.onEdit(id) });
     t.detail = el('div', { class: 'tile-detail', hidden: '' }, [
       el('dl', { class: 'tile-more' }, [['video', 'Video'], ['audio', 'Audio'], ['viewers', 'Viewers'],
-        ['reconnects', 'Reconnects'], ['gop', 'Keyframe interval'], ['decoded', 'Decoded frames'],
+        ['engine', 'RTSP engine'], ['reconnects', 'Reconnects'], ['gop', 'Keyframe interval'], ['decoded', 'Decoded frames'],
         ['dropped', 'Dropped frames']].map(([k, label]) =>
         el('div', {}, [el('dt', { text: label }), el('dd', { 'data-k': k, text: '–' })]))),
       el('div', { class: 'ptz', hidden: '' }),
+      el('section', { class: 'rec', 'aria-label': 'Recordings of ' + id }),
     ]);
     t.root = el('article', { class: 'tile', 'data-id': id, 'aria-labelledby': head.id }, [
       el('div', { class: 'tile-screen' }, [t.video, t.note]),
@@ -62,14 +64,18 @@
     return t;
   }
 
+  /* The way playback.js picks for this browser; when there is none, the tile
+   * says why and stays dark (no retry) until the relay restarts. */
   function startPlayer(t) {
     if (t.player || !t.r || !t.r.play) return;
-    const why = ns.player.check(t.r);
-    if (why) {
-      t.note.textContent = why;
+    const how = ns.playback.live(t.r, ns.playback.capsOf(window, t.video));
+    t.root.dataset.playback = how.way;
+    if (how.way === 'none') {
+      if (!how.wait) t.fatal = how.message;
+      t.note.textContent = how.message;
       return;
     }
-    t.player = ns.player.create(t.video, t.r, ns.api.streamUrl(t.r), {
+    t.player = ns.player.create(t.video, t.r, { way: how.way, url: ns.api.streamUrl(how.url) }, {
       onNote: (s) => { t.playNote = s; },
       onFatal: (s) => { stopPlayer(t); t.fatal = s; t.note.textContent = s; },
     });
@@ -100,7 +106,10 @@
     if (t.big) {
       t.wanted = true;
       ns.ptz.mount(t.detail.querySelector('.ptz'), t.id, ui.showError);
+      ns.timeline.mount(t.detail.querySelector('.rec'), t.id);
       sync(t);
+    } else {
+      ns.timeline.unmount(t.detail.querySelector('.rec'));
     }
   }
 
@@ -147,6 +156,7 @@
     stat(t, 'video', live ? f.fmtVideo(st) : '–');
     stat(t, 'audio', live ? f.fmtAudio(st) : '–');
     stat(t, 'viewers', String(r.viewers ?? 0));
+    stat(t, 'engine', f.fmtEngine(r));
     stat(t, 'reconnects', st.reconnects === undefined ? '–' : String(st.reconnects));
     stat(t, 'gop', live && st.keyframe_interval_ms ? (st.keyframe_interval_ms / 1000).toFixed(1) + ' s' : '–');
     if (!live) t.fatal = '';   // a new start deserves a new try
@@ -173,6 +183,7 @@
     for (const [id, t] of tiles) {
       if (!ids.has(id)) {
         stopPlayer(t);
+        ns.timeline.unmount(t.detail.querySelector('.rec'));
         t.root.remove();
         tiles.delete(id);
       }
