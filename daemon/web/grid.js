@@ -71,10 +71,11 @@
     const how = ns.playback.live(t.r, ns.playback.capsOf(window, t.video));
     t.root.dataset.playback = how.way;
     if (how.way === 'none') {
-      if (!how.wait) t.fatal = how.message;
+      t.fatal = how.message;
       t.note.textContent = how.message;
       return;
     }
+    t.decidedKnown = ns.playback.known(t.r);
     t.player = ns.player.create(t.video, t.r, { way: how.way, url: ns.api.streamUrl(how.url) }, {
       onNote: (s) => { t.playNote = s; },
       onFatal: (s) => { stopPlayer(t); t.fatal = s; t.note.textContent = s; },
@@ -105,6 +106,7 @@
     t.enlargeBtn.setAttribute('aria-expanded', String(t.big));
     if (t.big) {
       t.wanted = true;
+      if (t.r && t.r.on_demand) t.fatal = '';
       ns.ptz.mount(t.detail.querySelector('.ptz'), t.id, ui.showError);
       ns.timeline.mount(t.detail.querySelector('.rec'), t.id);
       sync(t);
@@ -139,7 +141,20 @@
     }, 'image/png');
   }
 
+  /* A player started before the codec was known (an on-demand relay) stops if the
+   * codec turns out to be one this browser cannot decode. */
+  function recheck(t) {
+    if (!t.player || t.decidedKnown || !ns.playback.known(t.r)) return;
+    t.decidedKnown = true;
+    const how = ns.playback.live(t.r, ns.playback.capsOf(window, t.video));
+    if (how.way !== 'none') return;
+    stopPlayer(t);
+    t.fatal = how.message;
+    t.root.dataset.playback = how.way;
+  }
+
   function sync(t) {
+    recheck(t);
     if (shouldPlay(t)) startPlayer(t);
     else stopPlayer(t);
   }
@@ -159,7 +174,9 @@
     stat(t, 'engine', f.fmtEngine(r));
     stat(t, 'reconnects', st.reconnects === undefined ? '–' : String(st.reconnects));
     stat(t, 'gop', live && st.keyframe_interval_ms ? (st.keyframe_interval_ms / 1000).toFixed(1) + ' s' : '–');
-    if (!live) t.fatal = '';   // a new start deserves a new try
+    /* a new start deserves a new try; an on-demand relay stops when nobody
+     * plays it, so its tile keeps its verdict until enlarged again */
+    if (!live && !r.on_demand) t.fatal = '';
     sync(t);
     const note = v.reason || t.fatal || t.playNote || (r.on_demand && !t.player ? 'On demand: Enlarge to start it' : '');
     if (t.note.textContent !== note) t.note.textContent = note;

@@ -9,6 +9,7 @@
  *   lightstreamd.playback.recording(codecs, caps)
  *       -> { way: 'hlsjs' | 'hls' | 'none', message }   for a recordings.m3u8 range
  *   lightstreamd.playback.capsOf(window, video)          the caps of this browser
+ *   lightstreamd.playback.known(relay)                   whether its codec is known yet
  *
  * caps: { hasMse: bool           MediaSource or ManagedMediaSource exists
  *         mse(type) -> bool      its isTypeSupported(type)
@@ -32,9 +33,12 @@
    * most common profiles, so a browser that cannot do even these says so. */
   const FALLBACK = { h264: 'avc1.42E01E', h265: 'hvc1.1.6.L93.B0', hevc: 'hvc1.1.6.L93.B0' };
 
+  /* An on-demand relay that is not running has no stats: playing is what starts
+   * it, so the common case (H.264) is assumed, and the tile decides again once
+   * the codec is known (grid.js). */
   function codecOf(st) {
     if (st.codec_string && /^[A-Za-z0-9.]{4,47}$/.test(st.codec_string)) return st.codec_string;
-    return FALLBACK[st.video_codec] || '';
+    return FALLBACK[st.video_codec] || FALLBACK.h264;
   }
 
   /* "This browser cannot decode H.265 (HEVC) video": the codec named as people know it. */
@@ -61,7 +65,6 @@
 
   function live(r, caps) {
     const codec = codecOf(r.stats || {});
-    if (!codec) return { way: 'none', message: 'Waiting for the camera\'s video codec…', wait: true };
     const type = typeOf(codec);
     const decodes = caps.mse(type);
     if (decodes && caps.flv) return { way: 'flv', url: (r.play || {}).flv, type };
@@ -100,7 +103,13 @@
     };
   }
 
-  const api = { live, recording, capsOf, codecName, hlsUrlOf };
+  /* Whether the relay's codec is known (then a decision is final). */
+  function known(r) {
+    const st = (r && r.stats) || {};
+    return Boolean(st.codec_string || FALLBACK[st.video_codec]);
+  }
+
+  const api = { live, recording, capsOf, codecName, hlsUrlOf, known };
   if (typeof module !== 'undefined' && module.exports) module.exports = api;
   if (root) {
     root.lightstreamd = root.lightstreamd || {};

@@ -88,9 +88,11 @@ for (const [name, r, way, detail] of CASES) {
   }
 }
 
-/* Before the codec is known the tile waits instead of deciding. */
-const waiting = pb.live({ id: 'x', play: {}, stats: {} }, BROWSERS.chromium);
-if (waiting.way !== 'none' || !waiting.wait) { failed++; console.error('FAIL waiting: %j', waiting); }
+/* An on-demand relay not started yet (no stats): playing starts it, so the page plays H.264's way. */
+const idle = { id: 'x', play: { flv: '/live/x.flv' } };
+const early = [pb.live(idle, BROWSERS.chromium).way, pb.live(idle, BROWSERS.safariIos16).way, pb.known(idle),
+               pb.known(relay(H265, 'h265'))];
+if (JSON.stringify(early) !== '["flv","hls",false,true]') { failed++; console.error('FAIL idle: %j', early); }
 
 /* A recorded range: hls.js where MSE decodes it, else Safari's own HLS, else the words. */
 const REC = [
