@@ -2,9 +2,9 @@
  * lightstreamd's page: the grid of cameras. Every relay that streams plays
  * live and muted in its tile; a click (or Enter on "Enlarge") makes the tile
  * span the grid and shows its details, PTZ pad, sound and recordings
- * (timeline.js). A relay that is not
- * streaming shows why, in words, instead of a frozen picture; an on-demand
- * relay plays only when asked (playing it is what starts it).
+ * (timeline.js). A relay that is not streaming shows why, in words, instead
+ * of a frozen picture; an on-demand relay plays only when asked (playing it
+ * is what starts it); a codec this browser cannot decode is said, not tried.
  *
  *   lightstreamd.grid.init({ showError, onEdit })
  *   lightstreamd.grid.render(views)   views: [{ r: relay, kbps, fps, reason }]
@@ -49,8 +49,8 @@
                                 onclick: () => ui.onEdit(id) });
     t.detail = el('div', { class: 'tile-detail', hidden: '' }, [
       el('dl', { class: 'tile-more' }, [['video', 'Video'], ['audio', 'Audio'], ['viewers', 'Viewers'],
-        ['engine', 'RTSP engine'], ['reconnects', 'Reconnects'], ['gop', 'Keyframe interval'], ['decoded', 'Decoded frames'],
-        ['dropped', 'Dropped frames']].map(([k, label]) =>
+        ['engine', 'RTSP engine'], ['reconnects', 'Reconnects'], ['gop', 'Keyframe interval'],
+        ['decoded', 'Decoded frames'], ['dropped', 'Dropped frames']].map(([k, label]) =>
         el('div', {}, [el('dt', { text: label }), el('dd', { 'data-k': k, text: '–' })]))),
       el('div', { class: 'ptz', hidden: '' }),
       el('section', { class: 'rec', 'aria-label': 'Recordings of ' + id }),

@@ -53,15 +53,21 @@
 
   /* The browser's own HLS: it keeps to the live edge by itself; an error
    * (the playlist went away with its relay) comes back like a broken FLV. */
-  function nativeHls(video, url, onError) {
+  function nativeHls(video, url, onError, onPlaying) {
     const onFail = () => onError('MediaError', video.error ? String(video.error.code) : '', null);
     video.addEventListener('error', onFail);
+    video.addEventListener('playing', onPlaying);
     video.src = url;
     const started = video.play();
     if (started && typeof started.catch === 'function') started.catch(() => {});
     return {
       pause: () => video.pause(),
-      unload: () => { video.removeEventListener('error', onFail); video.removeAttribute('src'); video.load(); },
+      unload: () => {
+        video.removeEventListener('error', onFail);
+        video.removeEventListener('playing', onPlaying);
+        video.removeAttribute('src');
+        video.load();
+      },
       detachMediaElement: () => {},
       destroy: () => {},
     };
@@ -111,7 +117,7 @@
 
     function start() {
       if (how.way === 'hls') {
-        p.player = nativeHls(video, url, onError);
+        p.player = nativeHls(video, url, onError, () => { p.retries = 0; note(''); });
         return;
       }
       const player = mpegts.createPlayer(p.media, CONFIG);
