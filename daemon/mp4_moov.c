@@ -1,7 +1,7 @@
 /*
  * The moov of a recorded segment: which track is the video, its timescale,
  * and the RFC 6381 codec strings HLS's CODECS attribute needs (avc1 from
- * avcC, hvc1/hev1 from hvcC as ISO/IEC 14496-15 Annex E spells them, mp4a
+ * avcC, hvc1/hev1 from hvcC through the library's ls_codec_string(), mp4a
  * from esds). Pure; fuzzed through mp4_index.c.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -10,47 +10,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lightstream/codec.h"
+
 #include "daemon/mp4_box.h"
 
 /* The sample entry's fixed part before its child boxes (ISO/IEC 14496-12). */
 #define VISUAL_ENTRY_BYTES 78
 #define AUDIO_ENTRY_BYTES 28
 
-/* avc1/avc3.<profile><constraints><level> (RFC 6381: the sample entry's own fourcc). */
-static void avc_codec(const char *fourcc, struct lsd_span entry, char *out, size_t size)
+/* avc1/avc3 from avcC, hvc1/hev1 from hvcC: the library spells them (lightstream/codec.h),
+ * for the relay's live stats too. Without its box the string is the fourcc alone. */
+static void video_codec(const char *fourcc, const char *box, struct lsd_span entry, char *out,
+                        size_t size)
 {
     struct lsd_span c;
-    if (lsd_box_find(entry, "avcC", &c) && c.n >= 4)
-        snprintf(out, size, "%s.%02x%02x%02x", fourcc, c.p[1], c.p[2], c.p[3]);
-    else
-        snprintf(out, size, "%s", fourcc);
-}
-
-static uint32_t reverse_bits(uint32_t v)
-{
-    uint32_t r = 0;
-    for (int i = 0; i < 32; i++, v >>= 1)
-        r = r << 1 | (v & 1);
-    return r;
-}
-
-/* hvc1.<space><profile>.<compat, bit-reversed hex>.<tier><level>[.<constraint bytes>] */
-static void hevc_codec(const char *fourcc, struct lsd_span entry, char *out, size_t size)
-{
-    struct lsd_span c;
-    if (!lsd_box_find(entry, "hvcC", &c) || c.n < 13) {
-        snprintf(out, size, "%s", fourcc);
-        return;
-    }
-    unsigned space = c.p[1] >> 6, tier = c.p[1] >> 5 & 1, profile = c.p[1] & 31;
-    int n = snprintf(out, size, "%s.%s%u.%x.%c%u", fourcc,
-                     space ? (const char *[]){"", "A", "B", "C"}[space] : "", profile,
-                     reverse_bits(lsd_be32(c.p + 2)), tier ? 'H' : 'L', c.p[12]);
-    int last = 5; /* trailing zero bytes of the constraint flags are left out */
-    while (last >= 0 && c.p[6 + last] == 0)
-        last--;
-    for (int i = 0; i <= last && n > 0 && (size_t)n < size; i++)
-        n += snprintf(out + n, size - (size_t)n, ".%x", c.p[6 + i]);
+    bool found = lsd_box_find(entry, box, &c);
+    ls_codec_string(fourcc, found ? c.p : NULL, found ? c.n : 0, out, size);
 }
 
 /* An MPEG-4 descriptor header: tag, then a size in up to 4 bytes of 7 bits. */
@@ -140,9 +115,9 @@ static bool read_track(struct lsd_span trak, struct track *t)
     entry.p += fixed;
     entry.n -= fixed;
     if (memcmp(t->fourcc, "avc1", 4) == 0 || memcmp(t->fourcc, "avc3", 4) == 0)
-        avc_codec(t->fourcc, entry, t->codec, sizeof(t->codec));
+        video_codec(t->fourcc, "avcC", entry, t->codec, sizeof(t->codec));
     else if (memcmp(t->fourcc, "hvc1", 4) == 0 || memcmp(t->fourcc, "hev1", 4) == 0)
-        hevc_codec(t->fourcc, entry, t->codec, sizeof(t->codec));
+        video_codec(t->fourcc, "hvcC", entry, t->codec, sizeof(t->codec));
     else if (memcmp(t->fourcc, "mp4a", 4) == 0)
         aac_codec(entry, t->codec, sizeof(t->codec));
     else

@@ -52,6 +52,8 @@ static json_t *stats_json(const struct ls_relay_stats *st)
                           "reconnects", (int)st->reconnects);
     if (!o)
         return NULL;
+    /* RFC 6381 ("avc1.64001f", "hvc1.1.6.L93.B0"): what the page asks the browser about */
+    json_object_set_new(o, "codec_string", json_string(st->video_codec_string));
     json_object_set_new(o, "uptime_ms", json_integer((json_int_t)st->uptime_ms));
     json_object_set_new(o, "keyframe_interval_ms", json_integer(st->keyframe_interval_ms));
     json_object_set_new(o, "first_packet_ms", json_integer(st->first_packet_ms));

@@ -1,7 +1,8 @@
 /*
  * lightstreamd: the web page. `/` is <web_dir>/index.html; `/web/<name>` is a
- * file of <web_dir> (the page's script, style and icon) or mpegts.js from
- * <web_dir>/node_modules (installed by npm ci, see daemon/web/package.json).
+ * file of <web_dir> (the page's script, style and icon) or mpegts.js or
+ * hls.js's light build from <web_dir>/node_modules (installed by npm ci or
+ * tests/harness/deps.sh, see daemon/web/package.json).
  *
  * Only plain names of known types are served: no path separators, no "..",
  * no hidden files, nothing whose type is not in the table below (so neither
@@ -32,7 +33,7 @@
 #define WEB_MAX_NAME 128
 
 /* The page's own files change with the daemon: always revalidate. mpegts.js
- * is pinned by the lock file and changes only with an upgrade. */
+ * and hls.js are pinned by the lock file and changes only with an upgrade. */
 #define CACHE_PAGE "no-cache"
 #define CACHE_VENDOR "public, max-age=86400"
 
@@ -71,6 +72,8 @@ static const struct web_vendored web_vendored[] = {
     {"mpegts.js", "node_modules/mpegts.js/dist/mpegts.js"},
     {"mpegts.js.map", "node_modules/mpegts.js/dist/mpegts.js.map"},
     {"mpegts.js.LICENSE.txt", "node_modules/mpegts.js/dist/mpegts.js.LICENSE.txt"},
+    {"hls.light.min.js", "node_modules/hls.js/dist/hls.light.min.js"},
+    {"hls.light.min.js.map", "node_modules/hls.js/dist/hls.light.min.js.map"},
     {NULL, NULL},
 };
 

@@ -5,7 +5,7 @@
  *   lightstreamd.api.call(method, path, body)  -> parsed JSON, or throws ApiError
  *   lightstreamd.api.tokens                     { token, vtoken }
  *   lightstreamd.api.readTokens() / writeTokens()
- *   lightstreamd.api.streamUrl(relay)           relay.play.flv (+ ?token=viewer token)
+ *   lightstreamd.api.streamUrl(url)             a stream's URL (+ ?token=viewer token)
  *   lightstreamd.api.relayPath(id, tail)        /api/v1/relays/<id><tail>, id encoded
  *
  * Tokens: #token=<api token> is sent as "Authorization: Bearer"; #vtoken=<viewer
@@ -71,8 +71,8 @@
     return json;
   }
 
-  function streamUrl(r) {
-    const u = new URL(r.play.flv, location.href);
+  function streamUrl(url) {
+    const u = new URL(url, location.href);
     if (tokens.vtoken) u.searchParams.set('token', tokens.vtoken);
     return u.toString();
   }

@@ -88,9 +88,9 @@
     if (source) body.source = source;
     const name = $('edit-name').value.trim();
     if (name !== (r.name || '')) body.name = name;
-    for (const k of ['transport', 'audio']) {
+    for (const k of ['transport', 'engine', 'audio']) {
       const v = $('edit-' + k).value;
-      if (v !== r[k]) body[k] = v;
+      if (v !== (r[k] || (k === 'engine' ? 'libavformat' : ''))) body[k] = v;
     }
     const onDemand = $('edit-on-demand').checked;
     if (onDemand !== Boolean(r.on_demand)) body.on_demand = onDemand;
@@ -130,6 +130,7 @@
     $('edit-source').value = '';
     $('edit-name').value = r.name || '';
     $('edit-transport').value = r.transport || 'tcp';
+    $('edit-engine').value = r.engine || 'libavformat';
     $('edit-audio').value = r.audio || 'all';
     $('edit-on-demand').checked = Boolean(r.on_demand);
     $('edit-output-url').value = '';

@@ -36,6 +36,17 @@
     return names[c] || String(c);
   }
 
+  /* The engine asked for, and the one the last connection ran when that differs
+   * (auto runs native, or libavformat for a camera native does not read). */
+  function fmtEngine(r) {
+    const want = (r && r.engine) || 'libavformat';
+    const st = (r && r.stats) || {};
+    let s = want;
+    if (st.engine && st.engine !== want) s += ' → running ' + st.engine;
+    if (st.engine_fallbacks) s += ' (' + st.engine_fallbacks + ' fallback' + (st.engine_fallbacks === 1 ? '' : 's') + ')';
+    return s;
+  }
+
   function fmtSeconds(s, digits) {
     return typeof s === 'number' && isFinite(s) ? s.toFixed(digits ?? 1) + ' s' : '–';
   }
@@ -82,5 +93,5 @@
   }
 
   window.lightstreamd = window.lightstreamd || {};
-  window.lightstreamd.format = { fmtBitrate, fmtFps, fmtVideo, fmtAudio, fmtSeconds, fmtUptime, fmtReason };
+  window.lightstreamd.format = { fmtBitrate, fmtFps, fmtVideo, fmtAudio, fmtSeconds, fmtUptime, fmtReason, fmtEngine };
 })();

@@ -1,9 +1,10 @@
 /*
  * lightstreamd's page: the grid of cameras. Every relay that streams plays
  * live and muted in its tile; a click (or Enter on "Enlarge") makes the tile
- * span the grid and shows its details, PTZ pad and sound. A relay that is not
- * streaming shows why, in words, instead of a frozen picture; an on-demand
- * relay plays only when asked (playing it is what starts it).
+ * span the grid and shows its details, PTZ pad, sound and recordings
+ * (timeline.js). A relay that is not streaming shows why, in words, instead
+ * of a frozen picture; an on-demand relay plays only when asked (playing it
+ * is what starts it); a codec this browser cannot decode is said, not tried.
  *
  *   lightstreamd.grid.init({ showError, onEdit })
  *   lightstreamd.grid.render(views)   views: [{ r: relay, kbps, fps, reason }]
@@ -48,10 +49,11 @@
                                 onclick: () => ui.onEdit(id) });
     t.detail = el('div', { class: 'tile-detail', hidden: '' }, [
       el('dl', { class: 'tile-more' }, [['video', 'Video'], ['audio', 'Audio'], ['viewers', 'Viewers'],
-        ['reconnects', 'Reconnects'], ['gop', 'Keyframe interval'], ['decoded', 'Decoded frames'],
-        ['dropped', 'Dropped frames']].map(([k, label]) =>
+        ['engine', 'RTSP engine'], ['reconnects', 'Reconnects'], ['gop', 'Keyframe interval'],
+        ['decoded', 'Decoded frames'], ['dropped', 'Dropped frames']].map(([k, label]) =>
         el('div', {}, [el('dt', { text: label }), el('dd', { 'data-k': k, text: '–' })]))),
       el('div', { class: 'ptz', hidden: '' }),
+      el('section', { class: 'rec', 'aria-label': 'Recordings of ' + id }),
     ]);
     t.root = el('article', { class: 'tile', 'data-id': id, 'aria-labelledby': head.id }, [
       el('div', { class: 'tile-screen' }, [t.video, t.note]),
@@ -62,14 +64,19 @@
     return t;
   }
 
+  /* The way playback.js picks for this browser; when there is none, the tile
+   * says why and stays dark (no retry) until the relay restarts. */
   function startPlayer(t) {
     if (t.player || !t.r || !t.r.play) return;
-    const why = ns.player.check(t.r);
-    if (why) {
-      t.note.textContent = why;
+    const how = ns.playback.live(t.r, ns.playback.capsOf(window, t.video));
+    t.root.dataset.playback = how.way;
+    if (how.way === 'none') {
+      t.fatal = how.message;
+      t.note.textContent = how.message;
       return;
     }
-    t.player = ns.player.create(t.video, t.r, ns.api.streamUrl(t.r), {
+    t.decidedKnown = ns.playback.known(t.r);
+    t.player = ns.player.create(t.video, t.r, { way: how.way, url: ns.api.streamUrl(how.url) }, {
       onNote: (s) => { t.playNote = s; },
       onFatal: (s) => { stopPlayer(t); t.fatal = s; t.note.textContent = s; },
     });
@@ -99,8 +106,12 @@
     t.enlargeBtn.setAttribute('aria-expanded', String(t.big));
     if (t.big) {
       t.wanted = true;
+      if (t.r && t.r.on_demand) t.fatal = '';
       ns.ptz.mount(t.detail.querySelector('.ptz'), t.id, ui.showError);
+      ns.timeline.mount(t.detail.querySelector('.rec'), t.id);
       sync(t);
+    } else {
+      ns.timeline.unmount(t.detail.querySelector('.rec'));
     }
   }
 
@@ -130,7 +141,20 @@
     }, 'image/png');
   }
 
+  /* A player started before the codec was known (an on-demand relay) stops if the
+   * codec turns out to be one this browser cannot decode. */
+  function recheck(t) {
+    if (!t.player || t.decidedKnown || !ns.playback.known(t.r)) return;
+    t.decidedKnown = true;
+    const how = ns.playback.live(t.r, ns.playback.capsOf(window, t.video));
+    if (how.way !== 'none') return;
+    stopPlayer(t);
+    t.fatal = how.message;
+    t.root.dataset.playback = how.way;
+  }
+
   function sync(t) {
+    recheck(t);
     if (shouldPlay(t)) startPlayer(t);
     else stopPlayer(t);
   }
@@ -147,9 +171,12 @@
     stat(t, 'video', live ? f.fmtVideo(st) : '–');
     stat(t, 'audio', live ? f.fmtAudio(st) : '–');
     stat(t, 'viewers', String(r.viewers ?? 0));
+    stat(t, 'engine', f.fmtEngine(r));
     stat(t, 'reconnects', st.reconnects === undefined ? '–' : String(st.reconnects));
     stat(t, 'gop', live && st.keyframe_interval_ms ? (st.keyframe_interval_ms / 1000).toFixed(1) + ' s' : '–');
-    if (!live) t.fatal = '';   // a new start deserves a new try
+    /* a new start deserves a new try; an on-demand relay stops when nobody
+     * plays it, so its tile keeps its verdict until enlarged again */
+    if (!live && !r.on_demand) t.fatal = '';
     sync(t);
     const note = v.reason || t.fatal || t.playNote || (r.on_demand && !t.player ? 'On demand: Enlarge to start it' : '');
     if (t.note.textContent !== note) t.note.textContent = note;
@@ -173,6 +200,7 @@
     for (const [id, t] of tiles) {
       if (!ids.has(id)) {
         stopPlayer(t);
+        ns.timeline.unmount(t.detail.querySelector('.rec'));
         t.root.remove();
         tiles.delete(id);
       }

@@ -1,13 +1,15 @@
 /*
  * lightstreamd's page: one live player. Plays a relay's HTTP-FLV stream in a
- * <video> with mpegts.js (Media Source Extensions), keeps it close to the live
- * edge, and reconnects by itself when a live stream breaks (the relay
- * restarted, the daemon restarted, the network hiccuped).
+ * <video> with mpegts.js (Media Source Extensions), or its live HLS playlist
+ * with the browser's own HLS (Safari without MSE), as playback.js decided;
+ * keeps it close to the live edge, and reconnects by itself when a live
+ * stream breaks (the relay restarted, the daemon restarted, the network
+ * hiccuped).
  *
- *   const p = lightstreamd.player.create(video, relay, url, { onNote, onFatal })
+ *   const p = lightstreamd.player.create(video, relay, { way: 'flv' | 'hls', url },
+ *                                        { onNote, onFatal })
  *   p.latency()   seconds between the newest received frame and the one shown (NaN before)
  *   p.destroy()
- *   lightstreamd.player.check(relay) -> '' or why this browser cannot play it
  *
  * Latency: the daemon starts a viewer at the last keyframe (its GOP cache), so
  * the first second is behind; mpegts.js then plays slightly faster
@@ -21,21 +23,10 @@
 (function () {
   const RETRY_MIN_MS = 2000;
   const RETRY_MAX_MS = 15000;
-  const HEVC_TYPE = 'video/mp4; codecs="hvc1.1.6.L93.B0"';
   const LIVE_TARGET_S = 0.25;   // play at 1x again once this close to the edge
   const LIVE_MAX_S = 0.45;      // play faster beyond this
   const LIVE_JUMP_S = 1.2;      // seek to the edge beyond this
   const LIVE_REMAIN_S = 0.25;   // how far behind the edge a jump lands
-
-  function check(r) {
-    if (typeof mpegts === 'undefined') return 'mpegts.js did not load (run npm ci in daemon/web, or check --web-dir).';
-    if (!mpegts.getFeatureList().mseLivePlayback) return 'This browser cannot play live streams through Media Source Extensions.';
-    const st = r.stats || {};
-    if ((st.video_codec === 'hevc' || st.video_codec === 'h265') && !MediaSource.isTypeSupported(HEVC_TYPE)) {
-      return 'This browser cannot decode H.265: "' + r.id + '" will not play here.';
-    }
-    return '';
-  }
 
   function mediaOf(r, url) {
     const st = r.stats || {};
@@ -60,7 +51,30 @@
     liveBufferLatencyMinRemain: LIVE_REMAIN_S,
   };
 
-  function create(video, r, url, cb) {
+  /* The browser's own HLS: it keeps to the live edge by itself; an error
+   * (the playlist went away with its relay) comes back like a broken FLV. */
+  function nativeHls(video, url, onError, onPlaying) {
+    const onFail = () => onError('MediaError', video.error ? String(video.error.code) : '', null);
+    video.addEventListener('error', onFail);
+    video.addEventListener('playing', onPlaying);
+    video.src = url;
+    const started = video.play();
+    if (started && typeof started.catch === 'function') started.catch(() => {});
+    return {
+      pause: () => video.pause(),
+      unload: () => {
+        video.removeEventListener('error', onFail);
+        video.removeEventListener('playing', onPlaying);
+        video.removeAttribute('src');
+        video.load();
+      },
+      detachMediaElement: () => {},
+      destroy: () => {},
+    };
+  }
+
+  function create(video, r, how, cb) {
+    const url = how.url;
     const p = { id: r.id, media: mediaOf(r, url), player: null, retries: 0, retryTimer: null, dead: false };
     const note = cb.onNote || (() => {});
     const fatal = cb.onFatal || (() => {});
@@ -102,6 +116,10 @@
     }
 
     function start() {
+      if (how.way === 'hls') {
+        p.player = nativeHls(video, url, onError, () => { p.retries = 0; note(''); });
+        return;
+      }
       const player = mpegts.createPlayer(p.media, CONFIG);
       p.player = player;
       player.attachMediaElement(video);
@@ -133,5 +151,5 @@
   }
 
   window.lightstreamd = window.lightstreamd || {};
-  window.lightstreamd.player = { create, check };
+  window.lightstreamd.player = { create };
 })();

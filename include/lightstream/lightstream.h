@@ -10,6 +10,7 @@
 #ifndef LIGHTSTREAM_LIGHTSTREAM_H
 #define LIGHTSTREAM_LIGHTSTREAM_H
 
+#include "lightstream/codec.h"
 #include "lightstream/common.h"
 #include "lightstream/events.h"
 #include "lightstream/ffmpeg_log.h"

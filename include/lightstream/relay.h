@@ -229,6 +229,9 @@ struct ls_relay_stats {
     char video_codec[8];       /**< "h264", "h265" or "" while unknown */
     int video_profile;         /**< profile_idc from the SPS, 0 while unknown */
     int video_level;           /**< level_idc from the SPS */
+    char video_codec_string[48]; /**< RFC 6381, as a browser's isTypeSupported() and HLS's
+                                      CODECS want it: "avc1.64001f", "hvc1.1.6.L93.B0";
+                                      "" while unknown (see lightstream/codec.h) */
     uint32_t width;            /**< pixels, from the SPS */
     uint32_t height;           /**< pixels, from the SPS */
     double fps;                /**< measured over the last few seconds */

@@ -61,6 +61,8 @@ static void publish_codecs(struct ls_relay *r)
     snprintf(r->st.video_codec, sizeof(r->st.video_codec), "%s", ls_codec_name(info->video_codec));
     r->st.video_profile = info->video_profile;
     r->st.video_level = info->video_level;
+    snprintf(r->st.video_codec_string, sizeof(r->st.video_codec_string), "%s",
+             info->video_codec_string);
     r->st.width = info->width;
     r->st.height = info->height;
     snprintf(r->st.audio_codec, sizeof(r->st.audio_codec), "%s", ls_codec_name(info->audio_codec));

@@ -30,6 +30,7 @@ struct ls_remux_info {
     enum ls_codec video_codec;
     int video_profile;
     int video_level;
+    char video_codec_string[48]; /**< RFC 6381, from the decoder configuration record */
     uint32_t width;
     uint32_t height;
     double sps_fps;

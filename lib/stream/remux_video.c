@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lightstream/codec.h"
 #include "lib/codec/avcc.h"
 #include "lib/util/bitstream.h"
 #include "lib/flv/flv.h"
@@ -118,6 +119,9 @@ static void update_info(struct ls_remux *r)
 {
     struct ls_remux_info *info = &r->info;
     info->video_codec = r->v.codec;
+    /* the FLV sequence header's record: hvc1 for H.265 (Enhanced RTMP's fourcc), avc1 */
+    ls_codec_string(r->v.codec == LS_CODEC_H265 ? "hvc1" : "avc1", r->v.record,
+                    r->v.record_size, info->video_codec_string, sizeof(info->video_codec_string));
     if (r->v.codec == LS_CODEC_H264) {
         struct ls_h264_sps sps;
         if (ls_h264_parse_sps(r->v.sps.data, r->v.sps.size, &sps) == 0) {
@@ -181,6 +185,7 @@ void ls_remux_video_begin(struct ls_remux *r, const struct ls_stream_info *info)
     if (codec != v->codec) {
         ls_remux_video_free(v);
         r->info.video_profile = r->info.video_level = 0;
+        r->info.video_codec_string[0] = '\0';
         r->info.width = r->info.height = 0;
         r->info.sps_fps = 0;
         v->codec = codec;

@@ -9,6 +9,7 @@
  *                   --shot /path/shot.png [--shot-phone /path/shot390.png]
  *                   [--bad-source rtsp://closed-port/x] [--hash '#token=..&vtoken=..']
  *                   [--api-token T] [--play-seconds 6] [--edit] [--no-delete]
+ *                   [--hevc-source rtsp://…/h265_aac] [--record]
  *                   [--onvif-port N --discover-port N --onvif-user U --onvif-password P]
  *
  * Steps: add the camera with the form (and the failing one through the API);
@@ -16,8 +17,11 @@
  * from the first second; the failing one shows its reason and no fps/bitrate;
  * latency sampled in steady state; enlarge, snapshot (a PNG download); with
  * --edit, change the relay and add/remove an output through the dialog; with
- * --onvif-port, discover → read profiles → add → PTZ pad; screenshots at 1280
- * and 390 px; delete with the page.
+ * --onvif-port, discover → read profiles → add → PTZ pad; with --hevc-source,
+ * an H.265 camera whose tile must say this browser cannot decode it (and
+ * never ask for its stream); with --record, the camera records (API) and the
+ * enlarged tile's timeline shows it and plays a range picked on its bar;
+ * screenshots at 1280 and 390 px; delete with the page.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -34,11 +38,12 @@ function parseArgs(argv) {
                   '--shot-phone': 'shotPhone', '--bad-source': 'badSource', '--hash': 'hash',
                   '--api-token': 'apiToken', '--play-seconds': 'playSeconds', '--onvif-port': 'onvifPort',
                   '--discover-port': 'discoverPort', '--onvif-user': 'onvifUser',
-                  '--onvif-password': 'onvifPassword' };
+                  '--onvif-password': 'onvifPassword', '--hevc-source': 'hevcSource' };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--no-delete') a.del = false;
     else if (k === '--edit') a.edit = true;
+    else if (k === '--record') a.record = true;
     else if (names[k] && i + 1 < argv.length) a[names[k]] = argv[++i];
     else throw new Error('unknown argument or missing value: ' + k);
   }
@@ -68,6 +73,7 @@ function watch(page, out) {
     /* the stream's fetch is aborted on purpose when playback stops */
     if (!r.url().includes('/live/')) out.failedRequests.push(r.url() + ' ' + (r.failure() || {}).errorText);
   });
+  page.on('request', (r) => { if (r.url().includes('/live/')) out.liveRequests.push(r.url()); });
   page.on('response', (r) => {
     if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) out.httpErrors.push(r.status() + ' ' + r.url());
   });
@@ -97,13 +103,17 @@ async function run(args, out, log) {
     await s.open();
     await s.add();
     if (args.badSource) await s.addBad();
+    if (args.hevcSource) await s.addHevc();
     await s.firstSeconds();
     await s.grid();
     if (args.badSource) await s.failing();
+    if (args.hevcSource) await s.hevc();
     await s.latency();
     await s.enlarge();
     await s.snapshot();
+    if (args.record) await s.record();
     if (args.edit) await s.edit();
+    if (args.record) await s.timeline();
     if (args.onvifPort) await s.onvif();
     await s.screenshots();
     if (args.del) await s.del();
@@ -115,7 +125,7 @@ async function run(args, out, log) {
 
 async function main() {
   const out = { step: 'start', console: [], consoleErrors: [], pageErrors: [], failedRequests: [],
-                httpErrors: [], dialogs: [] };
+                httpErrors: [], dialogs: [], liveRequests: [] };
   const log = (s) => process.stderr.write('browser.js: ' + s + '\n');
   const limit = setTimeout(() => {
     out.error = 'timed out after ' + HARD_LIMIT_MS + ' ms in step "' + out.step + '"';

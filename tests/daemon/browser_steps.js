@@ -12,6 +12,8 @@ module.exports = function steps(page, args, out, step) {
   const tile = (id) => page.locator('#grid article[data-id="' + id + '"]');
   const row = (id) => page.locator('#relay-rows tr[data-id="' + id + '"]');
   const badId = args.id + '-bad';
+  const hevcId = args.id + '-hevc';
+  const HEVC_TYPE = 'video/mp4; codecs="hvc1.1.6.L93.B0"';
 
   async function api(method, p, body) {
     const headers = args.apiToken ? { Authorization: 'Bearer ' + args.apiToken } : {};
@@ -49,7 +51,9 @@ module.exports = function steps(page, args, out, step) {
     out.mse = await page.evaluate(() => ({
       h264: MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E"'),
       mpegtsLoaded: typeof mpegts !== 'undefined',
+      hlsjsLoaded: typeof Hls !== 'undefined',
     }));
+    out.mse.hevc = await page.evaluate((t) => MediaSource.isTypeSupported(t), HEVC_TYPE);
   }
 
   async function add() {
@@ -62,6 +66,33 @@ module.exports = function steps(page, args, out, step) {
     await row(args.id).waitFor({ state: 'visible' });
     out.formClearedAfterAdd = (await form.getByLabel('Camera URL').inputValue()) === '';
     out.pageHtmlHasSource = (await page.content()).includes(args.source);
+  }
+
+  /* Recording on (API: the page has no switch for it), 2 s segments, just before the edit
+   * step restarts the relay anyway. */
+  async function record() {
+    step('record the camera (API)');
+    out.recordStatus = (await api('PATCH', '/api/v1/relays/' + args.id,
+                                  { recording: { enabled: true, segment_s: 2 } })).status;
+  }
+
+  async function addHevc() {
+    step('add an H.265 camera (through the API)');
+    out.addHevcStatus = (await api('POST', '/api/v1/relays', { id: hevcId, source: args.hevcSource })).status;
+  }
+
+  /* The H.265 tile, once its relay streams: the decision and the words, then a few
+   * seconds more in which the page must not ask for its stream. */
+  async function hevc() {
+    step('the H.265 camera says this browser cannot decode it');
+    await page.waitForFunction((id) => {
+      const t = document.querySelector('#grid article[data-id="' + id + '"]');
+      return t && t.dataset.playback;
+    }, hevcId, { timeout: 30000 });
+    await page.waitForTimeout(3000);
+    out.hevcTile = await cells(tile(hevcId), ['state', 'reason']);
+    out.hevcTile.playback = await tile(hevcId).getAttribute('data-playback');
+    out.hevcApi = (await api('GET', '/api/v1/relays/' + hevcId)).body.stats;
   }
 
   async function addBad() {
@@ -157,6 +188,8 @@ module.exports = function steps(page, args, out, step) {
     await dlg.waitFor({ state: 'visible' });
     await dlg.getByLabel(/^Name/).fill('Front door');
     await dlg.getByLabel('Audio').selectOption('aac');
+    out.engineInDialog = await dlg.getByLabel('RTSP engine').inputValue();
+    await dlg.getByLabel('RTSP engine').selectOption('auto');
     await dlg.getByRole('button', { name: 'Save' }).click();
     await dlg.waitFor({ state: 'hidden' });
     out.afterEdit = (await api('GET', '/api/v1/relays/' + args.id)).body;
@@ -178,6 +211,45 @@ module.exports = function steps(page, args, out, step) {
       const v = document.querySelector('#grid article[data-id="' + id + '"] video');
       return v && v.currentTime > 0.5;
     }, args.id, { timeout: 30000 });
+    await page.waitForFunction((id) => {
+      const dd = document.querySelector('#grid article[data-id="' + id + '"] [data-k="engine"]');
+      return dd && dd.textContent.includes('running');
+    }, args.id, { timeout: 10000 }).catch(() => {});
+    out.engineShown = await tile(args.id).locator('[data-k="engine"]').textContent();
+  }
+
+  /* The enlarged tile's recordings: refresh until 8 s are recorded, then click the start of
+   * the last span on the bar; the range from there plays (currentTime advances) in the
+   * timeline's player. */
+  async function timeline() {
+    step('timeline: the recorded spans');
+    const rec = tile(args.id).locator('.rec');
+    await rec.getByRole('button', { name: 'Refresh recordings of ' + args.id }).click();
+    await page.waitForFunction((id) => {
+      const r = document.querySelector('#grid article[data-id="' + id + '"] .rec');
+      if (r && Number(r.dataset.recordedS) < 8) r.querySelector('.row button').click();
+      return r && Number(r.dataset.recordedS) >= 8;
+    }, args.id, { timeout: 30000, polling: 1000 });
+    out.timeline = { spans: Number(await rec.getAttribute('data-spans')),
+                     recordedS: Number(await rec.getAttribute('data-recorded-s')),
+                     status: await rec.locator('.rec-status').textContent(),
+                     drawn: await rec.locator('.rec-span').count() };
+    out.recordingList = (await api('GET', '/api/v1/relays/' + args.id + '/recordings')).body.recordings;
+    step('timeline: play a range picked on the bar');
+    await rec.locator('.rec-span').last().click({ position: { x: 1, y: 5 } });
+    const v = rec.locator('video');
+    await page.waitForFunction((id) => {
+      const e = document.querySelector('#grid article[data-id="' + id + '"] .rec video');
+      return e && e.currentTime > 0;
+    }, args.id, { timeout: 20000 });
+    out.timeline.playback = await rec.getAttribute('data-playback');
+    out.timeline.note = await rec.locator('.rec-note').textContent();
+    out.timeline.samples = [];
+    for (let i = 0; i < 4; i++) {
+      out.timeline.samples.push(await v.evaluate((e) => ({ currentTime: e.currentTime, paused: e.paused,
+        frames: e.getVideoPlaybackQuality().totalVideoFrames, error: e.error ? e.error.code : null })));
+      if (i < 3) await page.waitForTimeout(1000);
+    }
   }
 
   async function onvif() {
@@ -240,6 +312,7 @@ module.exports = function steps(page, args, out, step) {
 
   async function del() {
     out.apiBeforeDelete = await apiList();
+    out.metricsBeforeDelete = await (await fetch(args.base + '/metrics')).text();
     step('delete with the page');
     out.viewersBeforeDelete = await row(args.id).locator('[data-k="viewers"]').textContent();
     await page.getByRole('button', { name: 'Delete ' + args.id, exact: true }).click();
@@ -249,6 +322,6 @@ module.exports = function steps(page, args, out, step) {
     out.apiAfterDelete = (await apiList()).filter((r) => r.id === args.id);
   }
 
-  return { open, add, addBad, firstSeconds, grid, failing, latency, enlarge, snapshot, edit, onvif,
-           screenshots, del };
+  return { open, add, record, addHevc, hevc, addBad, firstSeconds, grid, failing, latency, enlarge,
+           snapshot, edit, timeline, onvif, screenshots, del };
 };

@@ -5,7 +5,7 @@
 #
 #   --build-only  what daemon/run.sh needs to build and run lightstreamd: gcc, meson/ninja,
 #                 pkg-config and the -dev libraries (FFmpeg 5.1, libevent, jansson, gSOAP), and
-#                 mpegts.js, which lightstreamd's page serves: its npm tarball, pinned and checked
+#                 mpegts.js and hls.js, which lightstreamd's page serves: npm tarballs, pinned and checked
 #                 by daemon/web/package-lock.json, unpacked into daemon/web/node_modules without
 #                 Node.js or npm (Debian's npm alone is some 380 packages); nothing for the tests
 #                 (no clang, no test servers, no npm packages of the tests)
@@ -130,49 +130,55 @@ npm_ci() {
     fi
 }
 
-# mpegts.js without npm: the registry's tarball of the version package-lock.json pins, checked
-# against its integrity hash; only package.json, the licence and dist/ (the bundle the page
-# loads; its two npm dependencies are inside it) are unpacked. Leaves npm_ci's stamp, so a
-# later --tests run does not install it again.
-fetch_mpegts() {
+# The page's players without npm: the registry's tarball of each version package-lock.json pins,
+# checked against its integrity hash; only package.json, the licence and the files the page loads
+# are unpacked: mpegts.js's dist/ (its two npm dependencies are inside its bundle) and hls.js's
+# light build and its map (recorded ranges in browsers without native HLS; 2.2 MB of its 8 MB
+# tarball).
+# Leaves npm_ci's stamp, so a later --tests run does not install them again.
+fetch_web() {
     local dir="$1" stamp="$1/node_modules/.lsharness-lock-sha256" sum
     sum="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
-    if [ -f "$dir/node_modules/mpegts.js/package.json" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
-        say "mpegts.js already installed"
+    if [ -f "$dir/node_modules/mpegts.js/package.json" ] && [ -f "$dir/node_modules/hls.js/package.json" ] &&
+       [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
+        say "mpegts.js and hls.js already installed"
         return
     fi
-    say "fetching mpegts.js into $dir/node_modules"
-    python3 - "$dir" <<'PY' || die "fetching mpegts.js failed"
+    say "fetching mpegts.js and hls.js into $dir/node_modules"
+    python3 - "$dir" <<'PY' || die "fetching the page's players failed"
 import base64, hashlib, io, json, os, sys, tarfile, urllib.request
 d = sys.argv[1]
-p = json.load(open(os.path.join(d, "package-lock.json")))["packages"]["node_modules/mpegts.js"]
 registry = os.environ.get("npm_config_registry", "https://registry.npmjs.org/").rstrip("/")
-url = "%s/mpegts.js/-/mpegts.js-%s.tgz" % (registry, p["version"])
-data = urllib.request.urlopen(url, timeout=60).read()
-algo, want = p["integrity"].split("-", 1)
-got = base64.b64encode(hashlib.new(algo, data).digest()).decode()
-if got != want:
-    sys.exit("%s: %s %s, package-lock.json says %s" % (url, algo, got, want))
-dest = os.path.join(d, "node_modules", "mpegts.js")
-with tarfile.open(fileobj=io.BytesIO(data)) as t:
-    for m in t.getmembers():
-        name = m.name[len("package/"):] if m.name.startswith("package/") else None
-        if not m.isfile() or name is None or ".." in name.split("/"):
-            continue
-        if name in ("package.json", "LICENSE") or name.startswith("dist/"):
-            os.makedirs(os.path.dirname(os.path.join(dest, name)), exist_ok=True)
-            with open(os.path.join(dest, name), "wb") as f:
-                f.write(t.extractfile(m).read())
+WANTED = {"mpegts.js": lambda n: n.startswith("dist/"),
+          "hls.js": lambda n: n.startswith("dist/hls.light.min.js")}
+for name, wanted in WANTED.items():
+    p = json.load(open(os.path.join(d, "package-lock.json")))["packages"]["node_modules/" + name]
+    url = "%s/%s/-/%s-%s.tgz" % (registry, name, name, p["version"])
+    data = urllib.request.urlopen(url, timeout=60).read()
+    algo, want = p["integrity"].split("-", 1)
+    got = base64.b64encode(hashlib.new(algo, data).digest()).decode()
+    if got != want:
+        sys.exit("%s: %s %s, package-lock.json says %s" % (url, algo, got, want))
+    dest = os.path.join(d, "node_modules", name)
+    with tarfile.open(fileobj=io.BytesIO(data)) as t:
+        for m in t.getmembers():
+            n = m.name[len("package/"):] if m.name.startswith("package/") else None
+            if not m.isfile() or n is None or ".." in n.split("/"):
+                continue
+            if n in ("package.json", "LICENSE") or wanted(n):
+                os.makedirs(os.path.dirname(os.path.join(dest, n)), exist_ok=True)
+                with open(os.path.join(dest, n), "wb") as f:
+                    f.write(t.extractfile(m).read())
 PY
     echo "$sum" >"$stamp"
 }
 
-# mpegts.js, pinned by daemon/web/package-lock.json: lightstreamd serves it to its page.
+# mpegts.js and hls.js, pinned by daemon/web/package-lock.json: lightstreamd serves them to its page.
 web="$(cd "$here/../../daemon/web" && pwd)"
 if [ "$mode" = tests ]; then
-    npm_ci "$web" mpegts.js "mpegts.js"
+    npm_ci "$web" hls.js "mpegts.js and hls.js"
 else
-    fetch_mpegts "$web"
+    fetch_web "$web"
 fi
 
 [ "$mode" = tests ] || { say "ok ($mode)"; exit 0; }

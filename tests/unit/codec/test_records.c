@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lightstream/codec.h"
 #include "lib/codec/avcc.h"
 #include "lib/codec/hvcc.h"
 #include "tests/unit/codec/h265_writer.h"
@@ -402,8 +403,27 @@ static void test_hvcc_errors(struct crafted *c)
     CHECK_EQ_INT(ls_hvcc_build(out, sizeof(out), many, 17, c->sps, 1, c->pps, 1), -EBADMSG);
 }
 
+/* RFC 6381 strings of FFmpeg's records above (ISO/IEC 14496-15 Annex E for hvc1). */
+static void test_codec_string(void)
+{
+    char s[LS_CODEC_STRING_MAX];
+    struct hexbuf avcc = hex(AVC_CASES[2].avcc), hvcc = hex(HEVC_CASES[0].hvcc);
+    CHECK_EQ_INT(ls_codec_string("avc1", avcc.b, avcc.n, s, sizeof(s)), 11);
+    CHECK_EQ_STR(s, "avc1.640028");
+    CHECK(ls_codec_string("hvc1", hvcc.b, hvcc.n, s, sizeof(s)) > 0);
+    CHECK_EQ_STR(s, "hvc1.1.6.L63.90");
+    CHECK(ls_codec_string("hev1", hvcc.b, hvcc.n, s, 8) > 8); /* truncated like snprintf */
+    CHECK_EQ_STR(s, "hev1.1.");
+    CHECK_EQ_INT(ls_codec_string("hvc1", hvcc.b, 12, s, sizeof(s)), -EINVAL);
+    CHECK_EQ_STR(s, "hvc1");
+    CHECK_EQ_INT(ls_codec_string("vp09", avcc.b, avcc.n, s, sizeof(s)), -EINVAL);
+    CHECK_EQ_STR(s, "");
+    CHECK_EQ_INT(ls_codec_string(NULL, NULL, 0, s, sizeof(s)), -EINVAL);
+}
+
 int main(void)
 {
+    test_codec_string();
     test_avcc_ffmpeg();
     test_avcc_several();
     test_avcc_tail_rule();
