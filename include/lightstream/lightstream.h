@@ -13,6 +13,7 @@
 #include "lightstream/common.h"
 #include "lightstream/events.h"
 #include "lightstream/ffmpeg_log.h"
+#include "lightstream/hls.h"
 #include "lightstream/recording.h"
 #include "lightstream/redact.h"
 #include "lightstream/relay.h"
