@@ -150,7 +150,7 @@ def fetch_joined(rid, count):
 
 
 class LiveH264(ApiCase):
-    def test_first_playlist_within_a_gop_then_idle_stop(self):
+    def test_first_playlist_within_a_gop_then_idle_stop(self):  # runs first of the class
         h.wait_until(lambda: not packager_active(H264), IDLE_S + 3, 0.2, "no packager yet")
         t = time.monotonic()
         st, hd, raw = get("/live/%s/index.m3u8" % H264)
@@ -169,7 +169,7 @@ class LiveH264(ApiCase):
         h.wait_until(lambda: not packager_active(H264), IDLE_S + 3, 0.2, "the idle stop")
         self.assertEqual(get("/live/%s/%s" % (H264, segs[-1][0]))[0], 404, "gone with it")
 
-    def test_ffmpeg_decodes_the_live_playlist(self):
+    def test_live_playlist_decodes_with_ffmpeg(self):
         url = D.url("/live/%s/index.m3u8" % H264)
         p = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", url, "-t", "3", "-f",
                             "null", "-"], capture_output=True, text=True, timeout=60)
