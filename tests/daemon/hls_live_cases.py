@@ -151,6 +151,8 @@ def fetch_joined(rid, count):
 
 class LiveH264(ApiCase):
     def test_first_playlist_within_a_gop_then_idle_stop(self):  # runs first of the class
+        h.wait_until(lambda: D.api("GET", "/api/v1/relays/" + H264)[2]["state"] == "streaming",
+                     20, 0.2, "the relay runs (its GOP cache has a keyframe)")
         h.wait_until(lambda: not packager_active(H264), IDLE_S + 3, 0.2, "no packager yet")
         t = time.monotonic()
         st, hd, raw = get("/live/%s/index.m3u8" % H264)
