@@ -262,7 +262,9 @@ class LiveHevc(ApiCase):
 
 class LiveOnDemand(ApiCase):
     def test_hls_request_starts_and_idle_stops_a_relay(self):
-        self.assertFalse(D.api("GET", "/api/v1/relays/" + ONDEMAND)[2]["running"])
+        js = D.api("GET", "/api/v1/relays/" + ONDEMAND)[2]
+        self.assertFalse(js["running"])
+        self.assertEqual(js["play"]["hls"], D.url("/live/%s/index.m3u8" % ONDEMAND))
         t = time.monotonic()
         st, _, raw = get("/live/%s/index.m3u8" % ONDEMAND)
         sys.stderr.write("live HLS on demand: first playlist %.0f ms after the request\n" %
