@@ -50,8 +50,9 @@ struct ls_hls;
 /** Settings of a packager; they need to live only during ls_hls_create(). */
 struct ls_hls_settings {
     unsigned segments;        /**< media segments kept (and listed) (default 6, 2 to 64) */
-    size_t max_segment_bytes; /**< a GOP larger than this is cut at the next frame, not
-                                   kept whole (default 32 MiB) */
+    size_t max_segment_bytes; /**< a segment growing past this (no keyframe for too long)
+                                   is dropped and a new epoch waits for the next keyframe
+                                   (default 32 MiB, at least 4096) */
 };
 
 /** What a packager holds now. */
@@ -61,7 +62,8 @@ struct ls_hls_info {
     uint64_t segments_made;   /**< segments finished since the packager was created */
     unsigned discontinuity_seq; /**< epochs begun after the first (relay restarts, codec changes) */
     unsigned target_duration_s; /**< EXT-X-TARGETDURATION of the playlist */
-    uint32_t width, height;   /**< of the video (0 before the first init segment) */
+    uint32_t width;           /**< of the video (0 before the first configuration) */
+    uint32_t height;          /**< of the video (0 before the first configuration) */
     uint64_t peak_bits_per_s; /**< the highest bit rate of a kept segment (BANDWIDTH) */
     uint64_t audio_dropped;   /**< audio frames with no HLS codec (G.711), dropped */
     uint64_t bytes;           /**< init and media segments kept now, in bytes */
@@ -82,15 +84,19 @@ LS_API void ls_hls_default_settings(struct ls_hls_settings *s);
  */
 LS_API int ls_hls_create(struct ls_hls **out, const struct ls_hls_settings *s);
 
-/** Free a packager; sets @p *h to NULL, accepts a pointer to NULL. */
+/** Free a packager; sets @p *h to NULL, accepts a pointer to NULL (and NULL). */
 LS_API void ls_hls_destroy(struct ls_hls **h);
 
 /**
  * Feed one piece taken from a subscription, in the order taken. The
  * packager reads it and keeps nothing of it: release its body afterwards as
  * usual. Tags the packager cannot use (script data, G.711, frames before the
- * first keyframe) are skipped.
+ * first keyframe, malformed bodies) are skipped. A frame the muxer refuses
+ * (a timestamp stepping back, which a relay's do not) ends the epoch: the
+ * packager starts a new one at the next keyframe.
  *
+ * @param h the packager
+ * @param tag a piece from ls_subscription_take()
  * @return 1 when a media segment was finished by this piece, 0 otherwise,
  *         -EINVAL, -ENOMEM, or -ENOTSUP (a video codec HLS cannot carry; the
  *         packager waits for a new decoder configuration)
@@ -99,6 +105,7 @@ LS_API int ls_hls_push(struct ls_hls *h, const struct ls_sub_tag *tag);
 
 /**
  * The init segment (ftyp + moov) of the current epoch.
+ * @param h the packager
  * @param[out] data its bytes, valid until the next ls_hls_push() or ls_hls_destroy()
  * @param[out] size their count
  * @return 0, or -EAGAIN (none yet: no keyframe with its configuration seen)
@@ -107,6 +114,8 @@ LS_API int ls_hls_init_segment(const struct ls_hls *h, const uint8_t **data, siz
 
 /**
  * A media segment still kept, by its media sequence number.
+ * @param h the packager
+ * @param seq its media sequence number (`<seq>.m4s` in the playlist)
  * @param[out] data its bytes, valid until the next ls_hls_push() or ls_hls_destroy()
  * @param[out] size their count
  * @return 0, or -ENOENT (not kept: too old, or not finished yet)
@@ -118,7 +127,10 @@ LS_API int ls_hls_segment(const struct ls_hls *h, uint64_t seq, const uint8_t **
  * Write the media playlist (EXT-X-VERSION 7, EXT-X-MAP of `init.mp4`,
  * segments named `<seq>.m4s`) into @p buf, like snprintf.
  *
+ * @param h the packager
  * @param query appended to every URI as it is (e.g. "?token=..."), or NULL
+ * @param[out] buf where the playlist goes, NUL-terminated (may be NULL when @p size is 0)
+ * @param size bytes of @p buf
  * @return the length of the whole playlist (when >= @p size, it was cut:
  *         call again with a larger buffer), or -EAGAIN when no segment is
  *         ready yet
