@@ -11,7 +11,9 @@
  * With --live N instead of --seek (a live playlist, /live/<id>/index.m3u8):
  * hls.js configured to stay N segments behind the live edge plays 4 s;
  * the object then has the currentTime at the start and the end, the
- * frames decoded meanwhile, and hls.js's latency (live edge - currentTime).
+ * frames decoded meanwhile, hls.js's latency (live edge - currentTime) and
+ * behindRequest (the live delay less the age of the packager's first keyframe,
+ * when this request started the packager).
  *
  * The page is served at the daemon's own origin (playwright answers that one
  * URL), so hls.js fetches the playlists and the byte ranges from the daemon
@@ -58,6 +60,9 @@ async function playLive({ url, live }) {
   const frames0 = v.getVideoPlaybackQuality().totalVideoFrames;
   await sleep(4000);
   out.end = v.currentTime;
+  /* Media time 0 is the keyframe the packager started from, at most one GOP before the
+   * request: wall time since the request minus currentTime is the live delay less that. */
+  out.behindRequest = (performance.now() - t0) / 1000 - v.currentTime;
   out.frames = v.getVideoPlaybackQuality().totalVideoFrames - frames0;
   out.latency = hls.latency;
   out.targetLatency = hls.targetLatency;
