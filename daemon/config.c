@@ -35,6 +35,7 @@ void lsd_config_defaults(struct lsd_config *c)
     c->viewer_buffer_bytes = 2u << 20;
     c->viewer_stall_ms = 10000;
     c->on_demand_idle_s = 10;
+    c->hls_idle_s = 30;
     c->beat_interval_s = 20;
     c->gop_cache_max_bytes = 4u << 20;
     /* 1 000 viewers with room to spare, and a reverse proxy in front that
@@ -95,6 +96,7 @@ static const struct key keys[] = {
     {"viewer_buffer_bytes", U32(viewer_buffer_bytes, 65536, 256u << 20)},
     {"viewer_stall_ms", U32(viewer_stall_ms, 100, 3600000)},
     {"on_demand_idle_s", U32(on_demand_idle_s, 0, 86400)},
+    {"hls_idle_s", U32(hls_idle_s, 1, 86400)},
     {"beat_interval_s", U32(beat_interval_s, 1, 3600)},
     /* Read by the subscriber threads too (hub.c's admit): fixed while they run. */
     {"gop_cache_max_bytes", K_U32, FIELD(gop_cache_max_bytes), 65536, 256u << 20, false},

@@ -35,6 +35,8 @@ struct lsd_config {
     uint32_t viewer_buffer_bytes; /**< a viewer's unsent bytes before it is skipped (default 2 MiB) */
     uint32_t viewer_stall_ms;   /**< a viewer that stays stuck this long is dropped (default 10000) */
     uint32_t on_demand_idle_s;  /**< on-demand relays stop this long after the last viewer (default 10) */
+    uint32_t hls_idle_s;        /**< a live HLS packager stops this long after its last request
+                                     (default 30) */
     uint32_t beat_interval_s;   /**< push API: BEATS interval; leases last 3 of them (default 20) */
     uint32_t gop_cache_max_bytes; /**< per relay (default 4 MiB) */
     uint32_t header_timeout_s;  /**< a request head must be complete this long after the

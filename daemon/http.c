@@ -449,3 +449,17 @@ int lsd_http_init(struct lsd_server *s, const struct lsd_route *const *tables, s
     evhttp_set_gencb(s->http, dispatch, s);
     return 0;
 }
+
+void lsd_token_query(struct evhttp_request *req, char sep, char *out, size_t size)
+{
+    const char *names[2] = {"token", "access_token"};
+    out[0] = '\0';
+    for (int i = 0; i < 2 && !out[0]; i++) {
+        char *v = lsd_query_param(req, names[i]);
+        char *enc = v ? evhttp_encode_uri(v) : NULL;
+        if (enc && (size_t)snprintf(out, size, "%c%s=%s", sep, names[i], enc) >= size)
+            out[0] = '\0';
+        free(enc);
+        free(v);
+    }
+}

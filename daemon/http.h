@@ -115,6 +115,12 @@ char *lsd_query_param(struct evhttp_request *req, const char *name);
 /** "http://<Host header or listen address>" for building play URLs (malloc'd). */
 char *lsd_base_url(struct lsd_server *s, struct evhttp_request *req);
 
+/**
+ * "<sep>token=..." (or access_token) as @p req gave it, URI-encoded, for the
+ * URIs of a playlist (players do not pass a playlist's query on); "" if none.
+ */
+void lsd_token_query(struct evhttp_request *req, char sep, char *out, size_t size);
+
 /** Add the CORS headers every browser-facing reply carries. */
 void lsd_add_cors(struct evhttp_request *req);
 

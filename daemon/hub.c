@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "daemon/hls_live.h"
 #include "daemon/hub.h"
 #include "daemon/log.h"
 #include "daemon/server.h"
@@ -35,6 +36,11 @@ int lsd_hub_create(struct lsd_hub **out, struct lsd_relay *r)
         free(hub);
         return ret;
     }
+    if ((ret = lsd_hls_create(&hub->hls, hub)) < 0) {
+        lsd_hub_viewers_finish(hub, true);
+        free(hub);
+        return ret;
+    }
     *out = hub;
     return 0;
 }
@@ -46,6 +52,7 @@ void lsd_hub_destroy(struct lsd_hub **phub)
         return;
     hub->closing = true; /* the relay is going: no viewers_changed from here */
     lsd_hub_detach(hub);
+    lsd_hls_destroy(&hub->hls);
     lsd_hub_viewers_finish(hub, true);
     free(hub);
     *phub = NULL;
@@ -66,6 +73,7 @@ void lsd_hub_attach(struct lsd_hub *hub, struct ls_relay *lib)
             changed = true;
         }
     }
+    lsd_hls_attach(hub->hls, lib);
     if (changed && !hub->closing)
         lsd_relay_viewers_changed(hub->relay, hub->viewer_count);
 }
@@ -76,21 +84,32 @@ void lsd_hub_detach(struct lsd_hub *hub)
         return;
     for (struct lsd_viewer *v = hub->viewers; v; v = v->next)
         lsd_hub_viewer_unsubscribe(hub, v);
+    lsd_hls_detach(hub->hls);
     hub->lib = NULL;
 }
 
 void lsd_hub_close_viewers(struct lsd_hub *hub)
 {
+    lsd_hls_stop(hub->hls);
     lsd_hub_viewers_finish(hub, false);
 }
 
+/* A running HLS packager is one more viewer: it keeps an on-demand relay running. */
 unsigned lsd_hub_viewers(const struct lsd_hub *hub)
 {
-    return hub->viewer_count;
+    return hub->viewer_count + (lsd_hls_active(hub->hls) ? 1 : 0);
+}
+
+void lsd_hub_serve_hls(struct lsd_hub *hub, struct evhttp_request *req, enum lsd_hls_what what,
+                       const char *name)
+{
+    lsd_hls_serve(hub->hls, req, what, name);
 }
 
 void lsd_hub_get_stats(const struct lsd_hub *hub, struct lsd_hub_stats *out)
 {
     *out = hub->st;
     out->viewers = hub->viewer_count;
+    out->hls_active = lsd_hls_active(hub->hls);
+    out->hls_segments_served = lsd_hls_served(hub->hls);
 }

@@ -70,6 +70,7 @@ struct lsd_hub {
     unsigned viewer_count;
     struct event *check_ev;       /**< periodic: stuck viewers */
     bool closing;                 /**< lsd_hub_destroy: no more viewer notifications */
+    struct lsd_hls *hls;          /**< live HLS (hls_live.h): one more viewer while it runs */
     struct lsd_hub_stats st;
 };
 

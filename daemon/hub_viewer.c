@@ -47,7 +47,7 @@ static int64_t now_ms(void)
 void lsd_hub_notify(struct lsd_hub *hub)
 {
     if (!hub->closing)
-        lsd_relay_viewers_changed(hub->relay, hub->viewer_count);
+        lsd_relay_viewers_changed(hub->relay, lsd_hub_viewers(hub)); /* HLS counts too */
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */

@@ -32,6 +32,7 @@ struct relay_snap {
     enum ls_state state;
     uint64_t up, bytes_in, bits_per_s, video_frames, reconnects;
     uint64_t viewers, viewer_conns, viewer_bytes, viewer_skips, viewer_drops;
+    uint64_t hls_active, hls_segments;
     double fps;
     struct ls_ts_repairs repairs;
     size_t outputs;
@@ -94,6 +95,8 @@ static void snap_relay(struct lsd_relay *r, struct relay_snap *snap)
     snap->viewer_bytes = hs.bytes_sent;
     snap->viewer_skips = hs.skips;
     snap->viewer_drops = hs.drops;
+    snap->hls_active = hs.hls_active;
+    snap->hls_segments = hs.hls_segments_served;
     snap_outputs(r, snap);
 }
 
@@ -120,6 +123,10 @@ static const struct {
       "times a slow viewer was skipped forward to a keyframe"),
     F("lightstreamd_relay_viewer_drops_total", "counter", viewer_drops,
       "stuck viewers disconnected"),
+    F("lightstreamd_relay_hls_packager_active", "gauge", hls_active,
+      "1 while a live HLS packager runs"),
+    F("lightstreamd_relay_hls_segments_served_total", "counter", hls_segments,
+      "live HLS media segments served"),
 #undef F
 };
 
@@ -218,11 +225,15 @@ static void write_daemon(struct lsd_server *s, struct evbuffer *b, const struct 
     out(b, "lightstreamd_build_info{version=\"%s\",ffmpeg=\"%s\"} 1\n", LSD_VERSION, ffmpeg);
     family(b, "lightstreamd_relays", "gauge", "relays configured");
     out(b, "lightstreamd_relays %zu\n", n);
-    uint64_t viewers = 0;
-    for (size_t i = 0; i < n; i++)
+    uint64_t viewers = 0, packagers = 0;
+    for (size_t i = 0; i < n; i++) {
         viewers += rs[i].viewers;
+        packagers += rs[i].hls_active;
+    }
     family(b, "lightstreamd_viewers", "gauge", "HTTP-FLV viewers now, all relays");
     out(b, "lightstreamd_viewers %llu\n", (unsigned long long)viewers);
+    family(b, "lightstreamd_hls_packagers", "gauge", "live HLS packagers running, all relays");
+    out(b, "lightstreamd_hls_packagers %llu\n", (unsigned long long)packagers);
     family(b, "lightstreamd_http_requests_total", "counter",
            "HTTP requests answered, by status code and method");
     for (size_t c = 0; s->replies && c < LSD_HTTP_CODE_COUNT; c++)

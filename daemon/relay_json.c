@@ -118,7 +118,9 @@ json_t *lsd_output_json(struct lsd_relay *r, size_t index)
 
 static json_t *play_json(struct lsd_relay *r, const char *base)
 {
-    char *flv = lsd_flv_url(base, r->spec.id);
+    char *flv = lsd_flv_url(base, r->spec.id), *hls = NULL;
+    if (asprintf(&hls, "%s/live/%s/index.m3u8", base, r->spec.id) < 0)
+        hls = NULL;
     json_t *rtmp = json_array();
     for (size_t i = 0; rtmp && i < r->spec.output_count; i++) {
         const char *u = r->spec.outputs[i].url;
@@ -128,8 +130,9 @@ static json_t *play_json(struct lsd_relay *r, const char *base)
             json_array_append_new(rtmp, json_string(red));
         }
     }
-    json_t *o = json_pack("{s:s?, s:o}", "flv", flv, "rtmp", rtmp);
+    json_t *o = json_pack("{s:s?, s:s?, s:o}", "flv", flv, "hls", hls, "rtmp", rtmp);
     free(flv);
+    free(hls);
     return o;
 }
 

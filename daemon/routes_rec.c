@@ -125,21 +125,6 @@ static void delete_recording(struct lsd_server *s, struct evhttp_request *req,
         lsd_reply_json(req, 204, NULL);
 }
 
-/* "&token=..." (or access_token) as the request gave it, for the URIs of a playlist. */
-static void token_query(struct evhttp_request *req, char sep, char *out, size_t size)
-{
-    const char *names[2] = {"token", "access_token"};
-    out[0] = '\0';
-    for (int i = 0; i < 2 && !out[0]; i++) {
-        char *v = lsd_query_param(req, names[i]);
-        char *enc = v ? evhttp_encode_uri(v) : NULL;
-        if (enc && (size_t)snprintf(out, size, "%c%s=%s", sep, names[i], enc) >= size)
-            out[0] = '\0';
-        free(enc);
-        free(v);
-    }
-}
-
 static void reply_playlist(struct evhttp_request *req, struct evbuffer *b)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
@@ -168,10 +153,10 @@ static void playlist(struct lsd_server *s, struct evhttp_request *req, const str
     }
     char *media = lsd_query_param(req, "media"), token[600], uri[800];
     if (media) {
-        token_query(req, '?', token, sizeof(token));
+        lsd_token_query(req, '?', token, sizeof(token));
         ret = lsd_rec_hls_playlist(&l, from, to, token, b);
     } else {
-        token_query(req, '&', token, sizeof(token));
+        lsd_token_query(req, '&', token, sizeof(token));
         snprintf(uri, sizeof(uri), "recordings.m3u8?from=%.3f&to=%.3f&media=1%s",
                  from == INT64_MIN ? 0 : from / 1000.0, to == INT64_MAX ? 1e11 : to / 1000.0,
                  token);

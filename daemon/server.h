@@ -20,6 +20,7 @@
 #include "lightstream/lightstream.h"
 
 #include "daemon/config.h"
+#include "daemon/hls_live.h"
 #include "daemon/spec.h"
 
 struct event_base;
@@ -169,10 +170,13 @@ void lsd_hub_attach(struct lsd_hub *hub, struct ls_relay *lib);
 void lsd_hub_detach(struct lsd_hub *hub);
 /** Close every viewer now (relay removed, daemon stopping). */
 void lsd_hub_close_viewers(struct lsd_hub *hub);
-/** Viewers now connected. */
+/** Viewers now connected, a running HLS packager counted as one (on-demand relays). */
 unsigned lsd_hub_viewers(const struct lsd_hub *hub);
 /** Serve GET /live/<id>.flv for this hub (takes over the request). */
 void lsd_hub_serve(struct lsd_hub *hub, struct evhttp_request *req);
+/** Serve GET /live/<id>/… (live HLS, hls_live.h) for this hub; counts its reply itself. */
+void lsd_hub_serve_hls(struct lsd_hub *hub, struct evhttp_request *req, enum lsd_hls_what what,
+                       const char *name);
 /** Totals for /metrics and the API. */
 struct lsd_hub_stats {
     unsigned viewers;
@@ -180,6 +184,8 @@ struct lsd_hub_stats {
     uint64_t viewers_total;    /**< viewers that ever connected */
     uint64_t skips;            /**< times a slow viewer was skipped to a keyframe */
     uint64_t drops;            /**< slow viewers disconnected */
+    bool hls_active;           /**< a live HLS packager runs */
+    uint64_t hls_segments_served; /**< live HLS media segments served, ever */
 };
 void lsd_hub_get_stats(const struct lsd_hub *hub, struct lsd_hub_stats *out);
 

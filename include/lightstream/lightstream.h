@@ -14,6 +14,7 @@
 #include "lightstream/common.h"
 #include "lightstream/events.h"
 #include "lightstream/ffmpeg_log.h"
+#include "lightstream/hls.h"
 #include "lightstream/io.h"
 #include "lightstream/recording.h"
 #include "lightstream/redact.h"

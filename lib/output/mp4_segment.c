@@ -3,7 +3,8 @@
  *
  * A fragmented MP4 segment through libavformat (see mp4_segment.h).
  *
- * The muxer writes through our own AVIOContext onto a file descriptor, so a
+ * The muxer writes through our own AVIOContext onto a file descriptor (or a
+ * caller's write callback: live HLS keeps its segments in memory), so a
  * failed write keeps its errno (ENOSPC must be told from other failures)
  * and every byte is counted. movflags empty_moov + default_base_moof make
  * the file a series of self-contained fragments (CMAF-like, what browsers'
@@ -28,7 +29,9 @@
 struct ls_mp4_segment {
     AVFormatContext *fmt;
     AVIOContext *pb;
-    int fd;
+    int fd;               /**< -1 when the bytes go to @ref write */
+    ls_mp4_write_fn write;
+    void *write_opaque;
     int err;              /**< first write error (negative errno) */
     uint64_t bytes;
     int video_index, audio_index;
@@ -38,9 +41,23 @@ struct ls_mp4_segment {
     int64_t video_last_duration; /**< ms between the last two frames: the next frame's guess */
 };
 
+static int write_cb(struct ls_mp4_segment *s, uint8_t *buf, int size)
+{
+    int err = s->write(s->write_opaque, buf, (size_t)size);
+    if (err < 0) {
+        if (!s->err)
+            s->err = err;
+        return AVERROR(-err);
+    }
+    s->bytes += (uint64_t)size;
+    return size;
+}
+
 static int write_fd(void *opaque, uint8_t *buf, int size)
 {
     struct ls_mp4_segment *s = opaque;
+    if (s->fd < 0)
+        return write_cb(s, buf, size);
     int left = size;
     while (left > 0) {
         ssize_t w = write(s->fd, buf, (size_t)left);
@@ -149,13 +166,16 @@ static void release(struct ls_mp4_segment *s)
     free(s);
 }
 
-int ls_mp4_segment_open(struct ls_mp4_segment **out, int fd, const struct ls_mp4_config *c)
+static int open_any(struct ls_mp4_segment **out, int fd, ls_mp4_write_fn write, void *opaque,
+                    const struct ls_mp4_config *c)
 {
     *out = NULL;
     struct ls_mp4_segment *s = calloc(1, sizeof(*s));
     if (!s)
         return -ENOMEM;
     s->fd = fd;
+    s->write = write;
+    s->write_opaque = opaque;
     s->video_index = s->audio_index = -1;
     s->audio_next = INT64_MIN;
     s->video_last_dts = INT64_MIN;
@@ -166,6 +186,21 @@ int ls_mp4_segment_open(struct ls_mp4_segment **out, int fd, const struct ls_mp4
     }
     *out = s;
     return 0;
+}
+
+int ls_mp4_segment_open(struct ls_mp4_segment **out, int fd, const struct ls_mp4_config *c)
+{
+    if (fd < 0)
+        return -EINVAL;
+    return open_any(out, fd, NULL, NULL, c);
+}
+
+int ls_mp4_segment_open_cb(struct ls_mp4_segment **out, ls_mp4_write_fn write, void *opaque,
+                           const struct ls_mp4_config *c)
+{
+    if (!write)
+        return -EINVAL;
+    return open_any(out, -1, write, opaque, c);
 }
 
 /** AAC frames a few ms off their exact sample count are put back on it (ms rounding). */
@@ -241,7 +276,7 @@ int ls_mp4_segment_close(struct ls_mp4_segment **sp)
             s->err = ls_error_from_av(err);
     }
     int err = s->err;
-    if (close(s->fd) < 0 && !err)
+    if (s->fd >= 0 && close(s->fd) < 0 && !err)
         err = -errno;
     release(s);
     return err;

@@ -31,11 +31,26 @@ struct ls_mp4_config {
 struct ls_mp4_segment;
 
 /**
+ * Where a segment's bytes go when they do not go to a file: called with each
+ * run of bytes the muxer hands over (the header, then one whole fragment at a
+ * time). @return 0, or a negative errno that fails the segment
+ */
+typedef int (*ls_mp4_write_fn)(void *opaque, const uint8_t *data, size_t size);
+
+/**
  * Start a segment in @p fd (a new, empty file): writes the header (ftyp, moov).
  * On success the segment owns @p fd; on error it stays the caller's.
  * @return 0, -ENOMEM, -ENOSPC or another write error, -EINVAL (a config the muxer refuses)
  */
 int ls_mp4_segment_open(struct ls_mp4_segment **out, int fd, const struct ls_mp4_config *c);
+
+/**
+ * ls_mp4_segment_open() writing through @p write (e.g. into memory) instead
+ * of a file: the header goes to it before this returns.
+ * @return as ls_mp4_segment_open(), or the error @p write returned
+ */
+int ls_mp4_segment_open_cb(struct ls_mp4_segment **out, ls_mp4_write_fn write, void *opaque,
+                           const struct ls_mp4_config *c);
 
 /**
  * Write one frame: video (length-prefixed NAL units) with its decode time and
@@ -49,7 +64,7 @@ int ls_mp4_segment_write(struct ls_mp4_segment *s, bool video, int64_t dts_ms, i
 uint64_t ls_mp4_segment_bytes(const struct ls_mp4_segment *s);
 
 /**
- * Finish the segment (last fragment, trailer), close the file, free it; sets
+ * Finish the segment (last fragment, trailer), close the file (if any), free it; sets
  * *@p s to NULL, accepts NULL.
  * @return 0 or the first write error met since the open
  */

@@ -28,7 +28,7 @@ REDOCLY = os.path.join(HERE, "redocly", "node_modules", ".bin", "redocly")
 METHODS = ("get", "head", "post", "put", "patch", "delete")
 API, VIEWER = "api-t0ken", "viewer-t0ken"
 SAMPLE = {"id": "nosuch", "oid": "1", "file": "app.js", "handle": "1",
-          "name": "nosuch-20261207T000000Z.mp4"}
+          "name": "nosuch-20261207T000000Z.mp4", "init": "init0", "seq": "0"}
 STATE_CHANGING_GETS = {"/STREAM/*/BEATS", "/STREAM/*/STOP"}
 
 

@@ -43,6 +43,7 @@ def stable(relay):
     r = config_part(relay)
     r["play"] = dict(r.get("play", {}))
     r["play"].pop("flv", None)
+    r["play"].pop("hls", None)
     return r
 
 

@@ -17,6 +17,7 @@ while the tests that only need settings run). What is checked:
 - hls.js plays that range in headless Chromium: the duration, currentTime advancing, a seek to
   near the end that plays on, frames decoded, the CODECS hls.js read;
 - /metrics: the recording families with this relay's values.
+The live HLS cases (hls_live_cases.py) run here too, on the same daemon and camera.
 """
 import json
 import os
@@ -33,6 +34,7 @@ import lsd  # noqa: E402
 from lsd import h  # noqa: E402
 import common  # noqa: E402
 from test_api import ApiCase  # noqa: E402
+import hls_live_cases  # noqa: E402
 
 CAM = None
 D = None
@@ -43,12 +45,13 @@ SEGMENT_S = 2
 def setUpModule():
     global CAM, D
     CAM = h.Camera(common.media_dir()).start()
-    D = lsd.Daemon().start()
+    D = lsd.Daemon(config={"hls_idle_s": hls_live_cases.IDLE_S}).start()
     st, _, js = D.api("POST", "/api/v1/relays", {
         "id": RID, "source": CAM.url("/h264_aac"),
         "recording": {"enabled": True, "segment_s": SEGMENT_S}})
     if st != 201:
         raise AssertionError("relay not added: %s %s" % (st, js))
+    hls_live_cases.setup(D, CAM, RID)
 
 
 def tearDownModule():
@@ -294,6 +297,20 @@ class Metrics(ApiCase):
         self.assertGreater(values["lightstreamd_recording_stored_bytes" + lbl],
                            sum(s["bytes"] for s in segs) - 1)
         self.assertGreater(values["lightstreamd_recordings_free_bytes"], 0)
+
+
+# Live HLS, on this module's daemon and camera (unittest sets a module up for the classes
+# defined in it: hence these subclasses).
+class LiveH264(hls_live_cases.LiveH264):
+    pass
+
+
+class LiveHevc(hls_live_cases.LiveHevc):
+    pass
+
+
+class LiveOnDemand(hls_live_cases.LiveOnDemand):
+    pass
 
 
 if __name__ == "__main__":
