@@ -15,7 +15,7 @@
 /** API major version: bumped on incompatible changes; it is the soversion. */
 #define LS_API_VERSION_MAJOR 0
 /** API minor version: bumped when functions or fields are added. */
-#define LS_API_VERSION_MINOR 3
+#define LS_API_VERSION_MINOR 4
 /** API patch version. */
 #define LS_API_VERSION_PATCH 0
 
