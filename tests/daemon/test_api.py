@@ -404,6 +404,15 @@ class Endpoints(ApiCase):
         self.assertEqual(sorted(s[:2] for s in h.stream_summary(info)), [("audio", "aac"), ("video", "h264")])
         self.assertEqual(common.decode_errors(url, 3), [])
         r = wait_relay(d, "out1", lambda x: output_of(x, oid)["bytes"] > 0)
+        # The RTMP output streams on no thread of its own: the relay's thread writes to it
+        # (lightstreamd gives every relay its ls_io).
+        pid = d.proc.popen.pid
+        names = []
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                names.append(f.read().strip())
+        self.assertEqual([n for n in names if n.startswith("ls-out")], [], names)
+        self.assertEqual(names.count("ls-io"), 1, names)
         # A second output (a file, in the recordings directory), then the first removed: ids
         # stay stable.
         path = os.path.join(d.data_dir, "recordings", "o.flv")
