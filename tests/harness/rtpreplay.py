@@ -10,7 +10,8 @@ one quirk each:
 
   chans     the SETUP reply assigns interleaved channels 6-7, 10-11, ... whatever the client asked
   bytewise  every reply and every `$` frame is sent one byte per send() (TCP_NODELAY); replies
-            also pause 0.5 ms between bytes, so the client reads them one byte per read
+            also pause 0.5 ms between bytes, so the client reads them one byte per read, and
+            frames pause 0.2 ms after each byte of their `$` header and before their last byte
   nomarker  the RTP marker bit is never set on video packets
   rr        the session ends (TEARDOWN logged, connection closed) when no RTCP receiver report
             came for RR_TIMEOUT seconds, as some cameras do whatever the RTSP keep-alives say
@@ -213,15 +214,17 @@ class Replay:
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     # -- output
-    def send(self, data, pause=0.0):
+    def send(self, data, pause=0.0, paused=()):
+        """bytewise: one byte per send(), with a pause after each byte (`pause`) or after the
+        bytes at the indexes in `paused` only."""
         with self.lock:
             if "bytewise" not in self.flags:
                 self.conn.sock.sendall(data)
                 return
             for i in range(len(data)):
                 self.conn.sock.send(data[i:i + 1])
-                if pause:
-                    time.sleep(pause)
+                if pause or i in paused:
+                    time.sleep(pause or 0.0002)
 
     def reply(self, code, reason, cseq, headers=(), body=b""):
         out = "RTSP/1.0 %d %s\r\nCSeq: %s\r\nServer: badcam-replay\r\n" % (code, reason, cseq)
@@ -340,7 +343,10 @@ class Replay:
                     wait = start + loop * self.rec.duration + t - now
                     if wait > 0 and self.done.wait(wait):
                         return
-                    self.send(self._packet(loop, i, p))
+                    frame = self._packet(loop, i, p)
+                    # The reader sees the `$` header split at every byte, and each frame's
+                    # last byte alone; the bytes between come as fast as Python sends them.
+                    self.send(frame, paused=(0, 1, 2, 3, len(frame) - 2))
                     self.sent[i] += 1
                 loop += 1
         except OSError:
