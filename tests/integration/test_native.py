@@ -293,9 +293,9 @@ class Native(common.TestCase):
 
     def test_one_byte_per_send(self):
         # Replies (0.5 ms apart per byte) and `$` frames come one byte per TCP segment, `$`
-        # headers and frame ends split apart by pauses (measured: ~6 bytes per read on
-        # average, 35 000 reads a second): every frame is whole, at its 40 ms step, and
-        # frames arrive in real time (~25 a second).
+        # headers and frame ends split apart by pauses (measured: 35 000 recv() calls a
+        # second, ~6 bytes per one that returned data): every frame is whole, at its 40 ms
+        # step, and frames arrive in real time (~25 a second).
         final, res, hist, _ = self.replay("bytewise", 3)
         v = res["video"]
         self.assertEqual(v["max_gap"], 40)
