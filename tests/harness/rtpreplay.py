@@ -12,6 +12,7 @@ one quirk each:
   bytewise  every reply and every `$` frame is sent one byte per send() (TCP_NODELAY); replies
             also pause 0.5 ms between bytes, so the client reads them one byte per read, and
             frames pause 0.2 ms after each byte of their `$` header and before their last byte
+            (unless the sender is over 20 ms behind the recording's time)
   nomarker  the RTP marker bit is never set on video packets
   rr        the session ends (TEARDOWN logged, connection closed) when no RTCP receiver report
             came for RR_TIMEOUT seconds, as some cameras do whatever the RTSP keep-alives say
@@ -346,7 +347,9 @@ class Replay:
                     frame = self._packet(loop, i, p)
                     # The reader sees the `$` header split at every byte, and each frame's
                     # last byte alone; the bytes between come as fast as Python sends them.
-                    self.send(frame, paused=(0, 1, 2, 3, len(frame) - 2))
+                    # Behind time (a busy machine), no pauses: the stream stays real-time.
+                    on_time = wait > -0.02
+                    self.send(frame, paused=(0, 1, 2, 3, len(frame) - 2) if on_time else ())
                     self.sent[i] += 1
                 loop += 1
         except OSError:
