@@ -129,8 +129,11 @@ static int check_seq(struct ls_depack *d, uint16_t seq)
     return 1;
 }
 
-/** End the frame being built: into out[n] when whole. @return frames added (0 or 1). */
-static int end_frame(struct ls_depack *d, int n)
+/** End the frame being built: into out[n] when whole. @p next_now: this push goes on to
+ * build the next frame, so it goes to the other buffer. Otherwise the same buffer is
+ * reused at the next push (a frame is valid until then): a camera that sets the marker bit
+ * keeps one keyframe-sized buffer per stream, not two. @return frames added (0 or 1). */
+static int end_frame(struct ls_depack *d, int n, bool next_now)
 {
     struct ls_depack_buf *b = &d->buf[d->cur];
     bool whole = !d->damaged && !d->fu_open && b->size > 0;
@@ -142,7 +145,8 @@ static int end_frame(struct ls_depack *d, int n)
         return 0;
     }
     d->out[n] = (struct ls_depack_frame){.data = b->data, .size = b->size, .pts = d->frame_pts};
-    d->cur ^= 1;
+    if (next_now)
+        d->cur ^= 1;
     d->buf[d->cur].size = 0;
     return 1;
 }
@@ -153,7 +157,7 @@ static int push_video(struct ls_depack *d, const struct ls_rtp_header *h, bool l
     int64_t pts = unwrap(d, h->timestamp);
     if (d->building && h->timestamp != d->frame_ts) {
         d->stats.no_marker++;
-        n += end_frame(d, n);
+        n += end_frame(d, n, true);
     }
     if (!d->building) {
         d->building = true;
@@ -168,13 +172,13 @@ static int push_video(struct ls_depack *d, const struct ls_rtp_header *h, bool l
     int err = ls_depack_nal_payload(d, h->payload, h->payload_size);
     if (err == -ENOMEM) {
         d->damaged = true;
-        end_frame(d, n);
+        end_frame(d, n, false);
         return -ENOMEM;
     }
     if (err < 0)
         d->damaged = true;
     if (h->marker)
-        n += end_frame(d, n);
+        n += end_frame(d, n, false);
     return n;
 }
 

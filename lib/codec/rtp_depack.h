@@ -69,7 +69,9 @@ struct ls_depack {
     enum ls_codec codec;
     /* AAC (RFC 3640): bits of the AU-size and AU-index fields, 0 when not AAC. */
     unsigned size_length, index_length, index_delta_length;
-    struct ls_depack_buf buf[2]; /**< the frame being built, and the one last handed out */
+    /** The frame being built; the other holds the one last handed out only when a frame
+     * ends without its marker bit (the same push starts the next). */
+    struct ls_depack_buf buf[2];
     int cur;
     bool building;          /**< buf[cur] holds part of a frame */
     bool damaged;           /**< … which lost a packet: drop it when it ends */

@@ -24,6 +24,7 @@ Every connection and request is logged on stderr, one line each, for the tests t
   CONN <n> <peer>          a TCP connection was accepted (n counts from 1)
   REQ <n> <METHOD> <path>  a request was read (n counts from 1)
   CLOSE <peer>             the peer closed, or we did
+  RR, AUTH, NORR, SENT     from /replay sessions (see rtpreplay.py)
 SIGTERM/SIGINT stop it at once.
 """
 import argparse
@@ -32,6 +33,8 @@ import signal
 import socket
 import sys
 import threading
+
+import rtpreplay
 
 SDP_OK = (
     "v=0\r\n"
@@ -77,6 +80,8 @@ class Conn:
     def __init__(self, sock, peer, args):
         self.sock, self.peer, self.args = sock, peer, args
         self.buf = b""
+        self.rtcp_sink = None  # takes (channel, payload) of the client's interleaved frames
+        self.replay = None
 
     def read_request(self):
         """Returns (method, url, headers, body) or None at EOF."""
@@ -85,6 +90,8 @@ class Conn:
                 if len(self.buf) >= 4:
                     n = 4 + int.from_bytes(self.buf[2:4], "big")
                     if len(self.buf) >= n:
+                        if self.rtcp_sink:
+                            self.rtcp_sink(self.buf[1], self.buf[4:n])
                         self.buf = self.buf[n:]
                         continue
             elif b"\r\n\r\n" in self.buf:
@@ -132,6 +139,13 @@ class Conn:
             event("REQ %d %s %s" % (count("req"), method, path))
             cseq = headers.get("cseq", "0")
             mode = "blackhole" if self.args.blackhole else seg
+            if mode == "replay" and self.args.recording:
+                if not self.replay:
+                    flags = (path.strip("/").split("/") + [""])[1].split("+")
+                    self.replay = rtpreplay.Replay(self, self.args.recording, flags, event)
+                if not self.replay.request(method, url, headers):
+                    return
+                continue
             if mode == "blackhole":
                 continue  # read everything, answer nothing
             if mode == "garbage":
@@ -178,15 +192,19 @@ class Conn:
 
 
 def handle(sock, peer, args):
+    conn = None
     try:
         if args.deaf:
             # Never read: the client's requests sit in our receive buffer until it gives up.
             while True:
                 threading.Event().wait(3600)
-        Conn(sock, peer, args).serve()
+        conn = Conn(sock, peer, args)
+        conn.serve()
     except OSError:
         pass
     finally:
+        if conn and conn.replay:
+            conn.replay.close()
         try:
             sock.close()
         except OSError:
@@ -199,7 +217,10 @@ def main():
     ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: pick a free one)")
     ap.add_argument("--blackhole", action="store_true", help="never answer, whatever the path")
     ap.add_argument("--deaf", action="store_true", help="accept connections, never read them")
+    ap.add_argument("--record", metavar="URL", help="serve /replay/... from whole GOPs of this "
+                    "camera's H.264 (recorded at start)")
     args = ap.parse_args()
+    args.recording = rtpreplay.record(args.record) if args.record else None
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: os._exit(0))
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -431,17 +431,20 @@ class Camera(_Server):
 class BadCam(_Server):
     """badcam.py: a broken RTSP camera. Paths: /notfound /unauthorized /forbidden /garbage
     /truncated /badsdp /nodata /blackhole (see badcam.py). mode: None, "blackhole" (never
-    answers anything) or "deaf" (accepts TCP, never reads)."""
+    answers anything) or "deaf" (accepts TCP, never reads). record: a camera URL whose whole
+    GOPs badcam records at start and serves on /replay/FLAGS (see rtpreplay.py)."""
 
-    def __init__(self, mode=None, port=0):
+    def __init__(self, mode=None, port=0, record=None):
         if mode not in (None, "blackhole", "deaf"):
             raise ValueError("mode must be None, 'blackhole' or 'deaf'")
-        self.mode, self.port, self.proc = mode, port, None
+        self.mode, self.port, self.record, self.proc = mode, port, record, None
 
     def start(self):
         argv = [SYS_PYTHON, os.path.join(HERE, "badcam.py"), "--port", str(self.port)]
         if self.mode:
             argv.append("--" + self.mode)
+        if self.record:
+            argv += ["--record", self.record]
         self.proc = Proc(argv, name="badcam", ready=r"^READY (\d+)", ready_timeout=15)
         self.proc.start()
         self.port = int(self.proc.ready_match.group(1))

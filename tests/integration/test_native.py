@@ -3,14 +3,19 @@
 H.264+AAC through nginx-rtmp and into a file, H.265, G.711, Digest authentication (and a wrong
 password: one attempt, no retry storm), a redirect to another server, a camera killed and back on the same port, a 2 fps camera
 handed on without the one-frame hold libavformat adds, and `auto` falling back to libavformat for
-what the native engine does not read. Every file is checked by flvcheck (libavcodec decodes each
-frame), nginx's stream by ffprobe/ffmpeg. One camera and one nginx serve the whole file."""
+what the native engine does not read. Then cameras with one quirk each, badcam.py replaying a
+recording of the test camera (tests/harness/rtpreplay.py): a session that ends without RTCP
+receiver reports, interleaved channels other than 0-3, no RTP marker bit, replies and frames
+one byte per send, a Digest nonce that goes stale. Every file is checked by flvcheck (libavcodec
+decodes each frame), nginx's stream by ffprobe/ffmpeg. One camera, one badcam and one nginx
+serve the whole file."""
 import os
 import socket
 import threading
 import time
 
 import common
+import rtpreplay
 from common import h
 
 ECONNREFUSED, ECONNRESET, ENODATA, EACCES = (common.ECONNREFUSED, common.ECONNRESET,
@@ -60,9 +65,11 @@ class Native(common.TestCase):
         cls.media = common.media_dir()
         cls.cam = h.Camera(cls.media).start()
         cls.ngx = h.Nginx().start()
+        cls.bc = h.BadCam(record=cls.cam.url("/h264_aac")).start()
 
     @classmethod
     def tearDownClass(cls):
+        cls.bc.stop()
         cls.ngx.stop()
         cls.cam.stop()
 
@@ -234,6 +241,80 @@ class Native(common.TestCase):
         d = self.native(self.cam.url("/h264_aac"), "--transport", "udp", "--retry-ms", RETRY_MS)
         common.wait_stats(d, lambda s: s["last_error"] == -EPROTONOSUPPORT, 5, "refused")
         self.assertEqual(d.stop()["video_frames_in"], 0)
+
+
+    # ---- quirky cameras: badcam replaying whole GOPs of /h264_aac, looped -------------------
+    def replay(self, flags, seconds, **url_kw):
+        """Runs the native engine on /replay/<flags> into a file for `seconds` once it streams;
+        checks the file (to_file); returns (final stats, flvcheck result, stats history, the
+        badcam log lines of this run)."""
+        mark = len(self.bc.log().splitlines())
+        final, res = self.to_file(None, seconds=seconds, url=self.bc.url("/replay/" + flags, **url_kw))
+        self.assertEqual((final["video_codec"], final["audio_codec"]), ("h264", "aac"))
+        self.assertEqual(res["audio"]["decode_errors"], 0)
+        self.assertGreater(res["audio"]["decoded"], seconds * 40)
+        lines = self.bc.log().splitlines()[mark:]
+        self.assertEqual([ln for ln in lines if ln.startswith("NORR")], [], "session ended")
+        return final, res, common.stats_history(self.drivers[-1]), lines
+
+    def test_receiver_reports_keep_session(self):
+        # The camera ends a session that sent no RTCP receiver report for 7 s. The relay stays
+        # 11 s, with no reconnect, and every report names the track's SSRC and the extended
+        # highest sequence number it received (never more than was sent, at most 1 s behind).
+        seconds = rtpreplay.RR_TIMEOUT + 4
+        final, res, _, lines = self.replay("rr", seconds)
+        self.assertGreaterEqual(res["video"]["decoded"], (seconds - 1) * common.FPS)
+        rrs = [[int(x) for x in ln.split()[1:]] for ln in lines if ln.startswith("RR ")]
+        mark = len(self.bc.log().splitlines()) - len(lines)
+        rec = h.wait_until(lambda: [ln for ln in self.bc.log().splitlines()[mark:]
+                                    if ln.startswith("SENT ")][:2] or None, 5, what="sender end")
+        self.assertEqual(len(rec), 2, lines)
+        for track in (0, 1):
+            mine = [r for r in rrs if r[0] == track]
+            self.assertGreaterEqual(len(mine), 2, "track %d: %s" % (track, rrs))
+            rate = int(rec[track].split()[2]) / (seconds + 1)  # packets per second, about
+            for _, ssrc, ext, want_ssrc, sent in mine:
+                self.assertEqual(ssrc, want_ssrc)
+                self.assertTrue(sent - rate <= ext <= sent, (ext, sent, rate))
+            self.assertLess(mine[0][2], mine[-1][2])
+
+    def test_interleaved_channels_6_and_10(self):
+        # The camera picks the channels (6-7 video, 10-11 audio), not the ones asked for.
+        final, res, _, lines = self.replay("chans", 3)
+        self.assertGreaterEqual(res["video"]["decoded"], 2 * common.FPS)
+
+    def test_no_marker_bit(self):
+        # Video packets never carry the marker bit: a frame ends when the next timestamp
+        # starts. Every frame comes whole, 40 ms apart, none lost or merged.
+        final, res, _, _ = self.replay("nomarker", 3)
+        v = res["video"]
+        self.assertEqual(v["max_gap"], 40)
+        self.assertEqual(v["frames"], (v["last_ts"] - v["first_ts"]) // 40 + 1)
+
+    def test_one_byte_per_send(self):
+        # Replies (0.5 ms apart per byte) and `$` frames come one byte per TCP segment, `$`
+        # headers and frame ends split apart by pauses (measured: 35 000 recv() calls a
+        # second, ~6 bytes per one that returned data): every frame is whole, at its 40 ms
+        # step, and frames arrive in real time (~25 a second).
+        final, res, hist, _ = self.replay("bytewise", 3)
+        v = res["video"]
+        self.assertEqual(v["max_gap"], 40)
+        self.assertEqual(v["frames"], (v["last_ts"] - v["first_ts"]) // 40 + 1)
+        live = [(t, s["video_frames_in"]) for t, s in hist if s["video_frames_in"] > 0]
+        (t0, n0), (t1, n1) = live[0], live[-1]
+        self.assertNear((n1 - n0) / (t1 - t0), common.FPS, 3)
+
+    def test_digest_stale_nonce(self):
+        # Digest (qop=auth); the first correct SETUP is refused with stale=TRUE and a new
+        # nonce: answered again at once, not taken as a wrong password (no error, no retry).
+        final, _, _, lines = self.replay("stale", 3, user=rtpreplay.DIGEST_USER,
+                                         password=rtpreplay.DIGEST_PASSWORD)
+        auth = [ln.split(" ", 1)[1] for ln in lines if ln.startswith("AUTH ")]
+        self.assertEqual(auth[:4], ["DESCRIBE missing", "DESCRIBE ok", "SETUP stale", "SETUP ok"])
+        self.assertEqual(auth[4:], ["SETUP ok", "PLAY ok"])
+        self.assertEqual((final["last_error"], final["connect_attempts"]), (0, 0))
+        d = self.drivers[-1]
+        self.assertEqual([s for s in common.printed_strings(d) if rtpreplay.DIGEST_PASSWORD in s], [])
 
 
 if __name__ == "__main__":

@@ -128,8 +128,8 @@ class Resilience(common.TestCase):
     def test_connection_cut_mid_frame(self):
         """The camera connection drops in the middle of a video frame (a proxy cuts it right
         after a video RTP packet without the marker bit): the relay reconnects by itself, the
-        timeline stays monotonic, and at most that one cut frame fails to decode — the stream
-        is whole again from the keyframe after the reconnect. (A camera killed mid-frame does
+        timeline stays monotonic, and at most that one cut frame fails to decode (none with the
+        native engine) — the stream is whole again from the keyframe after the reconnect. (A camera killed mid-frame does
         the same, by chance.)"""
         path = os.path.join(h.tmpdir("res-"), "cut.flv")
         with common.RtspCutProxy(self.cam.port) as px:
@@ -148,7 +148,10 @@ class Resilience(common.TestCase):
             final = common.stop_checked(self, d)
             self.assertGreaterEqual(px.connections, 2)
         self.assertEqual(final["reconnects"], 1)
-        self.check_flv(common.recording(path), min_video=3 * common.FPS, outages=1)
+        # The native engine ends a frame at its marker bit only, so the cut frame is dropped:
+        # not one damaged frame (libavformat may hand over the one its parser held).
+        damaged = 0 if final["engine"] == "native" else 1
+        self.check_flv(common.recording(path), min_video=3 * common.FPS, outages=damaged)
 
     # ---------------------------------------------------------------------------------------
     def test_camera_down_at_start(self):

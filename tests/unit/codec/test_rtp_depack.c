@@ -61,6 +61,12 @@ static void test_h264_stap_fu(void)
                             0, 0, 0, 1, 0x65, 0xaa, 0xbb, 0xcc};
     CHECK_EQ_INT(d.out[0].size, sizeof(want));
     CHECK_EQ_MEM(d.out[0].data, want, sizeof(want));
+    /* Frames that end at their marker bit reuse one buffer (memory: one keyframe's worth). */
+    const uint8_t p_slice[] = {0x41, 0x9a};
+    CHECK_EQ_INT(ls_depack_push(&d, pkt, rtp(pkt, true, 14, 200, p_slice, 2)), 1);
+    CHECK_EQ_INT(ls_depack_push(&d, pkt, rtp(pkt, true, 15, 300, p_slice, 2)), 1);
+    CHECK_EQ_INT(d.out[0].size, 6);
+    CHECK(d.buf[1].data == NULL);
     ls_depack_finish(&d);
 }
 
