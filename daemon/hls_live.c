@@ -10,8 +10,9 @@
 #include <event2/event.h>
 
 #include "daemon/hls_live_private.h"
-#include "daemon/hub.h"
+#include "daemon/hub_private.h"
 #include "daemon/log.h"
+#include "daemon/server.h"
 
 #define TAKE_MAX 64
 #define SEGMENTS_KEPT 6
@@ -93,7 +94,7 @@ static int start(struct lsd_hls *h)
              lsd_hls_relay_id(h));
     subscribe(h);
     /* Counted as a viewer: an on-demand relay starts (and attaches: subscribe()). */
-    lsd_relay_viewers_changed(h->hub->relay, lsd_hub_viewers(h->hub));
+    lsd_hub_notify(h->hub);
     return 0;
 }
 
@@ -116,8 +117,7 @@ static void idle_fire(evutil_socket_t fd, short what, void *arg)
              "relay %s: no HLS request for %u s, packager stopped", lsd_hls_relay_id(h),
              h->hub->server->config.hls_idle_s);
     lsd_hls_stop(h);
-    if (!h->hub->closing)
-        lsd_relay_viewers_changed(h->hub->relay, lsd_hub_viewers(h->hub));
+    lsd_hub_notify(h->hub);
 }
 
 /* ---- the public side ------------------------------------------------------ */

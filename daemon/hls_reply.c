@@ -17,10 +17,11 @@
 #include <event2/http.h>
 
 #include "daemon/hls_live_private.h"
-#include "daemon/hub.h"
+#include "daemon/hub_private.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
 #include "daemon/mp4_index.h"
+#include "daemon/server.h"
 
 /* A playlist asked for before the first segment waits this long at most: an
  * on-demand relay has to connect and see two keyframes first. */
@@ -35,7 +36,7 @@ int64_t lsd_hls_now_ms(void)
 
 const char *lsd_hls_relay_id(const struct lsd_hls *h)
 {
-    return h->hub->relay->spec.id;
+    return h->hub->name;
 }
 
 static void reply(struct lsd_hls *h, struct evhttp_request *req, const char *type,

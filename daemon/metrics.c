@@ -18,6 +18,7 @@
 #include <libavutil/avutil.h>
 
 #include "daemon/http.h"
+#include "daemon/hub.h"
 #include "daemon/metrics.h"
 #include "daemon/server.h"
 

@@ -19,6 +19,7 @@
 
 #include <event2/event.h>
 
+#include "daemon/hub.h"
 #include "daemon/log.h"
 #include "daemon/rec_output.h"
 #include "daemon/recordings.h"

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/hub.h"
 #include "daemon/recordings.h"
 #include "daemon/relay_json.h"
 #include "daemon/relays_private.h"

@@ -13,6 +13,7 @@
 #include <event2/http.h>
 
 #include "daemon/http.h"
+#include "daemon/hub.h"
 #include "daemon/server.h"
 
 static void live_flv(struct lsd_server *s, struct evhttp_request *req, const struct lsd_match *m)

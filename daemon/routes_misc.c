@@ -11,6 +11,7 @@
 #include <event2/http.h>
 
 #include "daemon/http.h"
+#include "daemon/hub.h"
 #include "daemon/metrics.h"
 #include "daemon/relays_private.h"
 #include "daemon/server.h"

@@ -149,45 +149,8 @@ int lsd_relay_renew_lease(struct lsd_server *s, struct lsd_relay *r, uint32_t se
 /** Stop and start the relay again (e.g. after a source change made by an adapter). */
 int lsd_relay_restart(struct lsd_server *s, struct lsd_relay *r);
 
-/** Called by the hub when its viewer count changes (on-demand start / idle stop). */
-void lsd_relay_viewers_changed(struct lsd_relay *r, unsigned viewers);
-
 /** Write the state file now (after a change made outside the functions above). */
 int lsd_server_save(struct lsd_server *s);
-
-/* ---- HTTP-FLV hub (hub.c) ---------------------------------------------- */
-
-/**
- * Create the hub of a relay: its viewers, each a pollable subscription of the
- * relay's library relay while it has one (lsd_hub_attach).
- */
-int lsd_hub_create(struct lsd_hub **out, struct lsd_relay *r);
-/** Close every viewer and free the hub. */
-void lsd_hub_destroy(struct lsd_hub **hub);
-/** A new library relay: every viewer subscribes to it (and keeps its timeline going). */
-void lsd_hub_attach(struct lsd_hub *hub, struct ls_relay *lib);
-/** Before the library relay goes: every viewer unsubscribes (never waits); they stay. */
-void lsd_hub_detach(struct lsd_hub *hub);
-/** Close every viewer now (relay removed, daemon stopping). */
-void lsd_hub_close_viewers(struct lsd_hub *hub);
-/** Viewers now connected, a running HLS packager counted as one (on-demand relays). */
-unsigned lsd_hub_viewers(const struct lsd_hub *hub);
-/** Serve GET /live/<id>.flv for this hub (takes over the request). */
-void lsd_hub_serve(struct lsd_hub *hub, struct evhttp_request *req);
-/** Serve GET /live/<id>/… (live HLS, hls_live.h) for this hub; counts its reply itself. */
-void lsd_hub_serve_hls(struct lsd_hub *hub, struct evhttp_request *req, enum lsd_hls_what what,
-                       const char *name);
-/** Totals for /metrics and the API. */
-struct lsd_hub_stats {
-    unsigned viewers;
-    uint64_t bytes_sent;       /**< to all viewers, ever */
-    uint64_t viewers_total;    /**< viewers that ever connected */
-    uint64_t skips;            /**< times a slow viewer was skipped to a keyframe */
-    uint64_t drops;            /**< slow viewers disconnected */
-    bool hls_active;           /**< a live HLS packager runs */
-    uint64_t hls_segments_served; /**< live HLS media segments served, ever */
-};
-void lsd_hub_get_stats(const struct lsd_hub *hub, struct lsd_hub_stats *out);
 
 /* ---- mailbox: any thread → loop (mailbox.c) ---------------------------- */
 
