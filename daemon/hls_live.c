@@ -9,6 +9,8 @@
 
 #include <event2/event.h>
 
+#include "lightstream/lightstream.h"
+
 #include "daemon/hls_live_private.h"
 #include "daemon/hub_private.h"
 #include "daemon/log.h"

@@ -16,6 +16,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "lightstream/lightstream.h"
+
 #include "daemon/hls_live_private.h"
 #include "daemon/hub_private.h"
 #include "daemon/http.h"

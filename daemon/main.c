@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "daemon/config.h"
+#include "daemon/lifecycle.h"
 #include "daemon/server.h"
 
 int main(int argc, char **argv)

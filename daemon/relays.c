@@ -19,11 +19,17 @@
 
 #include <event2/event.h>
 
+#include "lightstream/lightstream.h"
+
 #include "daemon/hub.h"
 #include "daemon/log.h"
+#include "daemon/mailbox.h"
+#include "daemon/os.h"
+#include "daemon/relays.h"
 #include "daemon/relays_private.h"
 #include "daemon/server.h"
 #include "daemon/state.h"
+#include "daemon/worker.h"
 
 struct lsd_relay *lsd_relay_find(struct lsd_server *s, const char *id)
 {
