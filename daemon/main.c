@@ -10,7 +10,6 @@
 
 #include "daemon/config.h"
 #include "daemon/lifecycle.h"
-#include "daemon/server.h"
 
 int main(int argc, char **argv)
 {

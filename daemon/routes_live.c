@@ -15,7 +15,6 @@
 #include "daemon/http.h"
 #include "daemon/hub.h"
 #include "daemon/relays.h"
-#include "daemon/server.h"
 
 static void live_flv(struct lsd_server *s, struct evhttp_request *req, const struct lsd_match *m)
 {
