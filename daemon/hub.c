@@ -24,6 +24,12 @@
 #include "daemon/log.h"
 #include "daemon/server.h"
 
+/* A running HLS packager is one more viewer. */
+static void hls_changed(void *cookie)
+{
+    lsd_hub_notify(cookie);
+}
+
 int lsd_hub_create(struct lsd_hub **out, struct lsd_server *s, const char *name,
                    const struct lsd_hub_listener *listener)
 {
@@ -38,7 +44,8 @@ int lsd_hub_create(struct lsd_hub **out, struct lsd_server *s, const char *name,
         free(hub);
         return ret;
     }
-    if ((ret = lsd_hls_create(&hub->hls, hub)) < 0) {
+    struct lsd_hls_listener hls_listener = {.active_changed = hls_changed, .cookie = hub};
+    if ((ret = lsd_hls_create(&hub->hls, s, name, &hls_listener)) < 0) {
         lsd_hub_viewers_finish(hub, true);
         free(hub);
         return ret;
