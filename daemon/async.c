@@ -14,6 +14,7 @@
 
 #include "daemon/async.h"
 #include "daemon/http.h"
+#include "daemon/mailbox.h"
 #include "daemon/server.h"
 
 struct lsd_async {

@@ -16,10 +16,14 @@
 
 #include <event2/http.h>
 
+#include "lightstream/lightstream.h"
+
 #include "daemon/compat.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
+#include "daemon/relays.h"
 #include "daemon/server.h"
+#include "daemon/spec.h"
 
 /* The envelope's codes: 0, else the HTTP status a native API call would have given. */
 enum {

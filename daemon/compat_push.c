@@ -17,10 +17,14 @@
 
 #include <event2/http.h>
 
+#include "lightstream/lightstream.h"
+
 #include "daemon/compat.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
+#include "daemon/relays.h"
 #include "daemon/server.h"
+#include "daemon/spec.h"
 
 /* A lease can be at most what the native API allows. */
 #define LEASE_MAX_S 86400u

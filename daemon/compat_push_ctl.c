@@ -15,7 +15,9 @@
 #include "daemon/onvif.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
+#include "daemon/relays.h"
 #include "daemon/server.h"
+#include "daemon/spec.h"
 
 /* The push relay of a handle segment (decimal digits only), or NULL after answering 605. */
 static struct lsd_relay *find_push(struct lsd_server *s, struct evhttp_request *req,

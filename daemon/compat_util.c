@@ -14,9 +14,12 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "lightstream/lightstream.h"
+
 #include "daemon/compat.h"
 #include "daemon/recordings.h"
 #include "daemon/http.h"
+#include "daemon/relay.h"
 #include "daemon/server.h"
 
 enum lsd_compat_body lsd_compat_read_body(struct lsd_server *s, struct evhttp_request *req,

@@ -9,9 +9,11 @@
 
 #include <event2/event.h>
 
+#include "lightstream/lightstream.h"
+
 #include "daemon/hls_live_private.h"
-#include "daemon/hub.h"
 #include "daemon/log.h"
+#include "daemon/server.h"
 
 #define TAKE_MAX 64
 #define SEGMENTS_KEPT 6
@@ -30,7 +32,7 @@ static void on_ready(evutil_socket_t fd, short what, void *arg)
             int ret = ls_hls_push(h->pkg, &tags[i]);
             if ((ret == -ENOMEM || ret == -ENOTSUP) && !h->warned) {
                 h->warned = true; /* once per packager: it would repeat at every frame */
-                lsd_logf(h->hub->server->log, LS_LOG_WARN, "relay %s: HLS: %s",
+                lsd_logf(h->server->log, LS_LOG_WARN, "relay %s: HLS: %s",
                          lsd_hls_relay_id(h), ls_strerror(ret));
             }
             made |= ret == 1;
@@ -41,41 +43,48 @@ static void on_ready(evutil_socket_t fd, short what, void *arg)
         lsd_hls_answer_waiting(h, true);
 }
 
-static void subscribe(struct lsd_hls *h)
-{
-    struct ls_relay *lib = h->hub->lib;
-    if (!h->pkg || h->sub || !lib)
-        return;
-    struct ls_output_settings os;
-    ls_output_default_settings(&os);
-    os.start_with_gop_cache = true; /* the first segment is finished at the next keyframe */
-    os.queue_max_bytes = h->hub->server->config.viewer_buffer_bytes;
-    int err = ls_relay_subscribe(lib, &os, &h->sub);
-    if (err == 0) {
-        h->ready_ev = event_new(h->hub->server->base, ls_subscription_fd(h->sub),
-                                EV_READ | EV_PERSIST, on_ready, h);
-        err = h->ready_ev && event_add(h->ready_ev, NULL) == 0 ? 0 : -ENOMEM;
-    }
-    if (err < 0) {
-        lsd_logf(h->hub->server->log, LS_LOG_WARN, "relay %s: HLS cannot subscribe: %s",
-                 lsd_hls_relay_id(h), ls_strerror(err));
-        lsd_hls_detach(h);
-    }
-}
-
-void lsd_hls_attach(struct lsd_hls *h, struct ls_relay *lib)
-{
-    (void)lib; /* the hub's: subscribe() reads it there */
-    subscribe(h);
-}
-
-void lsd_hls_detach(struct lsd_hls *h)
+static void unsubscribe(struct lsd_hls *h)
 {
     if (h->ready_ev)
         event_free(h->ready_ev);
     h->ready_ev = NULL;
     if (h->sub)
-        ls_relay_unsubscribe(h->hub->lib, &h->sub);
+        ls_relay_unsubscribe(h->lib, &h->sub);
+}
+
+static void subscribe(struct lsd_hls *h)
+{
+    struct ls_relay *lib = h->lib;
+    if (!h->pkg || h->sub || !lib)
+        return;
+    struct ls_output_settings os;
+    ls_output_default_settings(&os);
+    os.start_with_gop_cache = true; /* the first segment is finished at the next keyframe */
+    os.queue_max_bytes = h->server->config.viewer_buffer_bytes;
+    int err = ls_relay_subscribe(lib, &os, &h->sub);
+    if (err == 0) {
+        h->ready_ev = event_new(h->server->base, ls_subscription_fd(h->sub),
+                                EV_READ | EV_PERSIST, on_ready, h);
+        err = h->ready_ev && event_add(h->ready_ev, NULL) == 0 ? 0 : -ENOMEM;
+    }
+    if (err < 0) {
+        lsd_logf(h->server->log, LS_LOG_WARN, "relay %s: HLS cannot subscribe: %s",
+                 lsd_hls_relay_id(h), ls_strerror(err));
+        unsubscribe(h);
+    }
+}
+
+void lsd_hls_attach(struct lsd_hls *h, struct ls_relay *lib)
+{
+    unsubscribe(h);
+    h->lib = lib;
+    subscribe(h);
+}
+
+void lsd_hls_detach(struct lsd_hls *h)
+{
+    unsubscribe(h);
+    h->lib = NULL;
 }
 
 static int start(struct lsd_hls *h)
@@ -89,11 +98,11 @@ static int start(struct lsd_hls *h)
     h->asked_ms = lsd_hls_now_ms();
     h->first_done = false;
     h->warned = false;
-    lsd_logf(h->hub->server->log, LS_LOG_INFO, "relay %s: HLS packager started",
+    lsd_logf(h->server->log, LS_LOG_INFO, "relay %s: HLS packager started",
              lsd_hls_relay_id(h));
     subscribe(h);
     /* Counted as a viewer: an on-demand relay starts (and attaches: subscribe()). */
-    lsd_relay_viewers_changed(h->hub->relay, lsd_hub_viewers(h->hub));
+    h->listener.active_changed(h->listener.cookie);
     return 0;
 }
 
@@ -101,7 +110,7 @@ void lsd_hls_stop(struct lsd_hls *h)
 {
     if (!h->pkg)
         return;
-    lsd_hls_detach(h);
+    unsubscribe(h); /* the library relay stays known: a packager started later subscribes */
     evtimer_del(h->idle_ev);
     lsd_hls_answer_waiting(h, false);
     ls_hls_destroy(&h->pkg);
@@ -112,24 +121,26 @@ static void idle_fire(evutil_socket_t fd, short what, void *arg)
     struct lsd_hls *h = arg;
     (void)fd;
     (void)what;
-    lsd_logf(h->hub->server->log, LS_LOG_INFO,
+    lsd_logf(h->server->log, LS_LOG_INFO,
              "relay %s: no HLS request for %u s, packager stopped", lsd_hls_relay_id(h),
-             h->hub->server->config.hls_idle_s);
+             h->server->config.hls_idle_s);
     lsd_hls_stop(h);
-    if (!h->hub->closing)
-        lsd_relay_viewers_changed(h->hub->relay, lsd_hub_viewers(h->hub));
+    h->listener.active_changed(h->listener.cookie);
 }
 
 /* ---- the public side ------------------------------------------------------ */
 
-int lsd_hls_create(struct lsd_hls **out, struct lsd_hub *hub)
+int lsd_hls_create(struct lsd_hls **out, struct lsd_server *s, const char *name,
+                   const struct lsd_hls_listener *listener)
 {
     struct lsd_hls *h = calloc(1, sizeof(*h));
     if (!h)
         return -ENOMEM;
-    h->hub = hub;
-    h->idle_ev = evtimer_new(hub->server->base, idle_fire, h);
-    h->hold_ev = evtimer_new(hub->server->base, lsd_hls_hold_fire, h);
+    h->server = s;
+    h->name = name;
+    h->listener = *listener;
+    h->idle_ev = evtimer_new(s->base, idle_fire, h);
+    h->hold_ev = evtimer_new(s->base, lsd_hls_hold_fire, h);
     if (!h->idle_ev || !h->hold_ev) {
         lsd_hls_destroy(&h);
         return -ENOMEM;
@@ -174,7 +185,7 @@ void lsd_hls_serve(struct lsd_hls *h, struct evhttp_request *req, enum lsd_hls_w
         }
     }
     if (h->pkg) {
-        struct timeval tv = {.tv_sec = h->hub->server->config.hls_idle_s};
+        struct timeval tv = {.tv_sec = h->server->config.hls_idle_s};
         evtimer_add(h->idle_ev, &tv);
     }
     if (!playlist) {

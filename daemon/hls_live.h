@@ -19,8 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct lsd_hub;
 struct lsd_hls;
+struct lsd_server;
 struct ls_relay;
 struct evhttp_request;
 
@@ -32,13 +32,24 @@ enum lsd_hls_what {
     LSD_HLS_SEGMENT,  /**< <seq>.m4s */
 };
 
-/** @return 0 or -ENOMEM */
-int lsd_hls_create(struct lsd_hls **out, struct lsd_hub *hub);
+/** What live HLS tells its owner (the hub). Copied at creation; @ref cookie is the owner's. */
+struct lsd_hls_listener {
+    /** A packager started or stopped (lsd_hls_active() changed). Loop thread. */
+    void (*active_changed)(void *cookie);
+    void *cookie;
+};
+
+/**
+ * @p name names it in logs (the relay's id) and must outlive it; @p listener is copied.
+ * @return 0 or -ENOMEM
+ */
+int lsd_hls_create(struct lsd_hls **out, struct lsd_server *s, const char *name,
+                   const struct lsd_hls_listener *listener);
 /** Stop the packager (waiting requests get 503) and free it all. */
 void lsd_hls_destroy(struct lsd_hls **h);
-/** The hub has a new library relay: subscribe to it while a packager runs. */
+/** The hub has a new library relay: kept, and subscribed to while a packager runs. */
 void lsd_hls_attach(struct lsd_hls *h, struct ls_relay *lib);
-/** Before the library relay goes: unsubscribe (the segments kept stay served). */
+/** Before the library relay goes: unsubscribe and forget it (the segments kept stay served). */
 void lsd_hls_detach(struct lsd_hls *h);
 /** Stop the packager now (relay removed, daemon stopping); waiting requests get 503. */
 void lsd_hls_stop(struct lsd_hls *h);

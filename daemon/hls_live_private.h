@@ -28,9 +28,12 @@ struct waiter {
 };
 
 struct lsd_hls {
-    struct lsd_hub *hub;
+    struct lsd_server *server;
+    const char *name;             /**< the relay's id, for logs (the owner's string) */
+    struct lsd_hls_listener listener; /**< the hub: told when a packager starts or stops */
+    struct ls_relay *lib;         /**< the hub's library relay, between attach and detach */
     struct ls_hls *pkg;           /**< NULL while no packager runs */
-    struct ls_subscription *sub;  /**< of hub->lib, while both exist */
+    struct ls_subscription *sub;  /**< of @ref lib, while both exist */
     struct event *ready_ev;       /**< the subscription has tags */
     struct event *idle_ev;        /**< no HLS request for hls_idle_s */
     struct event *hold_ev;        /**< the waiting playlist requests give up */

@@ -16,11 +16,13 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "lightstream/lightstream.h"
+
 #include "daemon/hls_live_private.h"
-#include "daemon/hub.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
 #include "daemon/mp4_index.h"
+#include "daemon/server.h"
 
 /* A playlist asked for before the first segment waits this long at most: an
  * on-demand relay has to connect and see two keyframes first. */
@@ -35,7 +37,7 @@ int64_t lsd_hls_now_ms(void)
 
 const char *lsd_hls_relay_id(const struct lsd_hls *h)
 {
-    return h->hub->relay->spec.id;
+    return h->name;
 }
 
 static void reply(struct lsd_hls *h, struct evhttp_request *req, const char *type,
@@ -45,7 +47,7 @@ static void reply(struct lsd_hls *h, struct evhttp_request *req, const char *typ
     /* Names are reused by the next packager (numbers start again): never cached. */
     evhttp_add_header(hd, "Cache-Control", "no-cache");
     lsd_reply_bytes(req, 200, type, data, size);
-    lsd_http_count_reply(h->hub->server, req);
+    lsd_http_count_reply(h->server, req);
 }
 
 void lsd_hls_reply_error(struct lsd_hls *h, struct evhttp_request *req, int status,
@@ -54,7 +56,7 @@ void lsd_hls_reply_error(struct lsd_hls *h, struct evhttp_request *req, int stat
     if (status == 503)
         evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
     lsd_reply_error(req, status, status == 404 ? "not_found" : "unavailable", "%s", msg);
-    lsd_http_count_reply(h->hub->server, req);
+    lsd_http_count_reply(h->server, req);
 }
 
 /* The init segment, read by the MP4 index as if it were a file. */
@@ -129,7 +131,7 @@ void lsd_hls_reply_playlist(struct lsd_hls *h, struct evhttp_request *req, enum 
 {
     if (!h->first_done) {
         h->first_done = true;
-        lsd_logf(h->hub->server->log, LS_LOG_INFO,
+        lsd_logf(h->server->log, LS_LOG_INFO,
                  "relay %s: HLS playlist ready %" PRId64 " ms after the first request",
                  lsd_hls_relay_id(h), lsd_hls_now_ms() - h->asked_ms);
     }

@@ -15,6 +15,8 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "lightstream/lightstream.h"
+
 #include "daemon/conn.h"
 #include "daemon/http.h"
 #include "daemon/log.h"

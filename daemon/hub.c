@@ -20,23 +20,32 @@
 #include <stdlib.h>
 
 #include "daemon/hls_live.h"
-#include "daemon/hub.h"
+#include "daemon/hub_private.h"
 #include "daemon/log.h"
 #include "daemon/server.h"
 
-int lsd_hub_create(struct lsd_hub **out, struct lsd_relay *r)
+/* A running HLS packager is one more viewer. */
+static void hls_changed(void *cookie)
+{
+    lsd_hub_notify(cookie);
+}
+
+int lsd_hub_create(struct lsd_hub **out, struct lsd_server *s, const char *name,
+                   const struct lsd_hub_listener *listener)
 {
     struct lsd_hub *hub = calloc(1, sizeof(*hub));
     if (!hub)
         return -ENOMEM;
-    hub->relay = r;
-    hub->server = r->server;
+    hub->server = s;
+    hub->name = name;
+    hub->listener = *listener;
     int ret = lsd_hub_viewers_init(hub);
     if (ret < 0) {
         free(hub);
         return ret;
     }
-    if ((ret = lsd_hls_create(&hub->hls, hub)) < 0) {
+    struct lsd_hls_listener hls_listener = {.active_changed = hls_changed, .cookie = hub};
+    if ((ret = lsd_hls_create(&hub->hls, s, name, &hls_listener)) < 0) {
         lsd_hub_viewers_finish(hub, true);
         free(hub);
         return ret;
@@ -50,7 +59,7 @@ void lsd_hub_destroy(struct lsd_hub **phub)
     struct lsd_hub *hub = *phub;
     if (!hub)
         return;
-    hub->closing = true; /* the relay is going: no viewers_changed from here */
+    hub->closing = true; /* its owner is going: no viewers_changed from here */
     lsd_hub_detach(hub);
     lsd_hls_destroy(&hub->hls);
     lsd_hub_viewers_finish(hub, true);
@@ -68,14 +77,14 @@ void lsd_hub_attach(struct lsd_hub *hub, struct ls_relay *lib)
         next = v->next;
         if (lsd_hub_viewer_subscribe(hub, v) < 0) {
             lsd_logf(hub->server->log, LS_LOG_WARN, "relay %s: a viewer cannot subscribe",
-                     hub->relay->spec.id);
+                     hub->name);
             lsd_hub_viewer_drop(v);
             changed = true;
         }
     }
     lsd_hls_attach(hub->hls, lib);
-    if (changed && !hub->closing)
-        lsd_relay_viewers_changed(hub->relay, hub->viewer_count);
+    if (changed)
+        lsd_hub_notify(hub);
 }
 
 void lsd_hub_detach(struct lsd_hub *hub)

@@ -29,7 +29,8 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
-#include "daemon/hub.h"
+#include "daemon/hub_private.h"
+#include "daemon/server.h"
 
 /* A connection is handed more tags while its output holds less than one write's worth
  * (and fewer than LSD_INFLIGHT_MAX of them). */

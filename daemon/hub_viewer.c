@@ -24,7 +24,7 @@
 #include <event2/http.h>
 
 #include "daemon/http.h"
-#include "daemon/hub.h"
+#include "daemon/hub_private.h"
 #include "daemon/log.h"
 #include "daemon/server.h"
 
@@ -46,8 +46,8 @@ static int64_t now_ms(void)
 
 void lsd_hub_notify(struct lsd_hub *hub)
 {
-    if (!hub->closing)
-        lsd_relay_viewers_changed(hub->relay, lsd_hub_viewers(hub)); /* HLS counts too */
+    if (!hub->closing && hub->listener.viewers_changed)
+        hub->listener.viewers_changed(hub->listener.cookie, lsd_hub_viewers(hub)); /* HLS counts */
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -93,7 +93,7 @@ static void viewer_gone(struct evhttp_connection *evcon, void *arg)
     struct lsd_viewer *v = arg;
     struct lsd_hub *hub = v->hub;
     (void)evcon;
-    lsd_logf(hub->server->log, LS_LOG_DEBUG, "relay %s: viewer left", hub->relay->spec.id);
+    lsd_logf(hub->server->log, LS_LOG_DEBUG, "relay %s: viewer left", hub->name);
     if (!evhttp_request_get_connection(v->req))
         evhttp_request_free(v->req);
     viewer_free(hub, v);
@@ -144,7 +144,7 @@ static void check_cb(evutil_socket_t fd, short what, void *arg)
                 v->over_since_ms = now;
         } else if (now - v->over_since_ms >= hub->server->config.viewer_stall_ms) {
             lsd_logf(hub->server->log, LS_LOG_INFO,
-                     "relay %s: viewer stuck for %lld ms, disconnecting it", hub->relay->spec.id,
+                     "relay %s: viewer stuck for %lld ms, disconnecting it", hub->name,
                      (long long)(now - v->over_since_ms));
             hub->st.drops++;
             lsd_hub_viewer_drop(v);
@@ -221,7 +221,7 @@ void lsd_hub_serve(struct lsd_hub *hub, struct evhttp_request *req)
     setup_connection(v);
     evhttp_connection_set_closecb(evcon, viewer_gone, v);
     viewer_link(hub, v);
-    lsd_logf(hub->server->log, LS_LOG_DEBUG, "relay %s: viewer %u joined", hub->relay->spec.id,
+    lsd_logf(hub->server->log, LS_LOG_DEBUG, "relay %s: viewer %u joined", hub->name,
              hub->viewer_count);
     lsd_hub_notify(hub); /* may start an on-demand relay: the hub then subscribes every viewer */
     if (lsd_hub_viewer_subscribe(hub, v) < 0) {

@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "daemon/mailbox.h"
 #include "daemon/server.h"
 
 struct mail {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "daemon/config.h"
-#include "daemon/server.h"
+#include "daemon/lifecycle.h"
 
 int main(int argc, char **argv)
 {

@@ -17,9 +17,14 @@
 #include <event2/buffer.h>
 #include <libavutil/avutil.h>
 
+#include "lightstream/lightstream.h"
+
 #include "daemon/http.h"
+#include "daemon/hub.h"
 #include "daemon/metrics.h"
+#include "daemon/relay.h"
 #include "daemon/server.h"
+#include "daemon/spec.h"
 
 struct out_snap {
     int id;                  /* the spec's output id */

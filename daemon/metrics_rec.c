@@ -16,9 +16,13 @@
 
 #include <event2/buffer.h>
 
+#include "lightstream/lightstream.h"
+
 #include "daemon/metrics.h"
 #include "daemon/rec_list.h"
+#include "daemon/relay.h"
 #include "daemon/server.h"
+#include "daemon/spec.h"
 
 struct rec_snap {
     const char *id;

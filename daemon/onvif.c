@@ -22,6 +22,7 @@
 #include "daemon/onvif.h"
 #include "daemon/recordings.h"
 #include "daemon/relay_json.h"
+#include "daemon/relays.h"
 #include "daemon/relays_private.h"
 #include "daemon/server.h"
 

@@ -16,6 +16,7 @@
 #include "daemon/async.h"
 #include "daemon/http.h"
 #include "daemon/onvif.h"
+#include "daemon/relays.h"
 #include "daemon/server.h"
 
 #ifdef LSD_HAVE_ONVIF

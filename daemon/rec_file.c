@@ -22,6 +22,7 @@
 #include "daemon/rec_file.h"
 #include "daemon/rec_list.h"
 #include "daemon/rec_output.h"
+#include "daemon/relay.h"
 
 int lsd_parse_range(const char *h, uint64_t size, uint64_t *first, uint64_t *last)
 {

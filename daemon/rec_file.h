@@ -8,7 +8,9 @@
 
 #include <stdint.h>
 
-#include "daemon/server.h"
+struct evhttp_request;
+struct lsd_relay;
+struct lsd_server;
 
 /**
  * A Range header's single byte range over a file of @p size bytes, into

@@ -16,6 +16,7 @@
 
 #include "daemon/rec_list.h"
 #include "daemon/rec_output.h"
+#include "daemon/relay.h"
 
 bool lsd_rec_name_start(const char *id, const char *name, int64_t *start_ms)
 {

@@ -16,7 +16,9 @@
 #include <stdint.h>
 
 #include "daemon/mp4_index.h"
-#include "daemon/server.h"
+
+struct lsd_relay;
+struct lsd_server;
 
 struct lsd_rec_segment {
     char name[128];          /**< the file name in the relay's folder */

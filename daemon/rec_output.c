@@ -10,9 +10,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lightstream/lightstream.h"
+
 #include "daemon/log.h"
 #include "daemon/rec_output.h"
 #include "daemon/rec_retention.h"
+#include "daemon/relay.h"
+#include "daemon/server.h"
 
 int lsd_rec_dir(const struct lsd_server *s, const char *id, char *out, size_t size)
 {

@@ -13,7 +13,11 @@
 
 #include <stddef.h>
 
-#include "daemon/server.h"
+#include "lightstream/lightstream.h"
+
+struct ls_event;
+struct lsd_relay;
+struct lsd_server;
 
 /**
  * The folder of relay @p id's recordings: <recordings_dir>/<id>, into @p out.

@@ -11,11 +11,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lightstream/lightstream.h"
+
 #include "daemon/log.h"
+#include "daemon/os.h"
 #include "daemon/rec_list.h"
 #include "daemon/rec_output.h"
 #include "daemon/rec_retention.h"
-#include "daemon/relays_private.h"
+#include "daemon/relay.h"
+#include "daemon/server.h"
 
 /* The segment being written: the one the library said it opened, and while it
  * records, also the newest file (its "opened" event may still be in the mailbox). */

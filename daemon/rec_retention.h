@@ -13,7 +13,8 @@
 
 #include <stdint.h>
 
-#include "daemon/server.h"
+struct lsd_relay;
+struct lsd_server;
 
 /** Apply the global budget now (after a segment closed). @return segments deleted, or -errno */
 int lsd_rec_retention_run(struct lsd_server *s);

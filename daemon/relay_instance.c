@@ -14,29 +14,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include <event2/event.h>
 
+#include "daemon/hub.h"
 #include "daemon/log.h"
+#include "daemon/mailbox.h"
+#include "daemon/os.h"
 #include "daemon/rec_output.h"
 #include "daemon/recordings.h"
+#include "daemon/relays.h"
 #include "daemon/relays_private.h"
 #include "daemon/server.h"
-
-int64_t lsd_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int lsd_random(void *buf, size_t size)
-{
-    ssize_t n = getrandom(buf, size, 0);
-    return n == (ssize_t)size ? 0 : -EIO;
-}
+#include "daemon/worker.h"
 
 /* What the library's callback needs: alive until the instance is destroyed. */
 struct instance_ctx {

@@ -10,9 +10,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "lightstream/lightstream.h"
+
+#include "daemon/hub.h"
+#include "daemon/os.h"
 #include "daemon/recordings.h"
 #include "daemon/relay_json.h"
+#include "daemon/relay.h"
 #include "daemon/relays_private.h"
+#include "daemon/server.h"
 
 void lsd_iso_time(int64_t ms, char *out, size_t size)
 {

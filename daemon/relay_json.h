@@ -8,7 +8,8 @@
 
 #include <jansson.h>
 
-#include "daemon/server.h"
+struct lsd_relay;
+struct lsd_server;
 
 /**
  * The relay object of docs/http-api.md: spec (redacted), live state and

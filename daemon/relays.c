@@ -19,10 +19,17 @@
 
 #include <event2/event.h>
 
+#include "lightstream/lightstream.h"
+
+#include "daemon/hub.h"
 #include "daemon/log.h"
+#include "daemon/mailbox.h"
+#include "daemon/os.h"
+#include "daemon/relays.h"
 #include "daemon/relays_private.h"
 #include "daemon/server.h"
 #include "daemon/state.h"
+#include "daemon/worker.h"
 
 struct lsd_relay *lsd_relay_find(struct lsd_server *s, const char *id)
 {
@@ -83,6 +90,27 @@ static void idle_fire(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* The hub's listener: its viewer count changed (an on-demand start, or the idle timer). */
+static void viewers_changed(void *cookie, unsigned viewers)
+{
+    struct lsd_relay *r = cookie;
+    struct lsd_server *s = r->server;
+    if (!r->spec.on_demand || s->stopping)
+        return;
+    if (viewers > 0) {
+        event_del(r->idle_timer);
+        if (!r->relay) {
+            lsd_logf(s->log, LS_LOG_INFO, "relay %s: first viewer, connecting (on demand)",
+                     r->spec.id);
+            lsd_relay_instance_start(s, r);
+        }
+    } else if (r->relay) {
+        uint32_t idle = r->spec.idle_s ? r->spec.idle_s : s->config.on_demand_idle_s;
+        struct timeval tv = {.tv_sec = idle};
+        evtimer_add(r->idle_timer, &tv);
+    }
+}
+
 static int relay_new(struct lsd_server *s, struct lsd_relay_spec *spec, struct lsd_relay **out)
 {
     struct lsd_relay *r = calloc(1, sizeof(*r));
@@ -92,7 +120,9 @@ static int relay_new(struct lsd_server *s, struct lsd_relay_spec *spec, struct l
     r->rec_output_id = -1;
     r->spec = *spec;
     r->idle_timer = evtimer_new(s->base, idle_fire, r);
-    int ret = r->idle_timer ? lsd_hub_create(&r->hub, r) : -ENOMEM;
+    struct lsd_hub_listener listener = {.viewers_changed = viewers_changed, .cookie = r};
+    /* r->spec.id stays where it is for r's life (an update replaces the spec in place). */
+    int ret = r->idle_timer ? lsd_hub_create(&r->hub, s, r->spec.id, &listener) : -ENOMEM;
     if (ret < 0) {
         if (r->idle_timer)
             event_free(r->idle_timer);
@@ -283,25 +313,6 @@ void lsd_relays_expire(struct lsd_server *s)
             }
             s->expire_delay = 0;
         }
-    }
-}
-
-void lsd_relay_viewers_changed(struct lsd_relay *r, unsigned viewers)
-{
-    struct lsd_server *s = r->server;
-    if (!r->spec.on_demand || s->stopping)
-        return;
-    if (viewers > 0) {
-        event_del(r->idle_timer);
-        if (!r->relay) {
-            lsd_logf(s->log, LS_LOG_INFO, "relay %s: first viewer, connecting (on demand)",
-                     r->spec.id);
-            lsd_relay_instance_start(s, r);
-        }
-    } else if (r->relay) {
-        uint32_t idle = r->spec.idle_s ? r->spec.idle_s : s->config.on_demand_idle_s;
-        struct timeval tv = {.tv_sec = idle};
-        evtimer_add(r->idle_timer, &tv);
     }
 }
 

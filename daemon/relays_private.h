@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/server.h"
+struct lsd_relay;
+struct lsd_server;
 
 /** lib_output_ids[i] of a file output refused when the instance started (recordings.h). */
 #define LSD_OUTPUT_REFUSED (-2)
@@ -32,10 +33,5 @@ void lsd_relays_destroy_all(struct lsd_server *s);
 int lsd_relays_restore(struct lsd_server *s);
 /** A fresh unused id into @p out. @return 0 or -errno */
 int lsd_relay_make_id(struct lsd_server *s, char *out, size_t size);
-
-/** Wall clock, ms since 1970. */
-int64_t lsd_wall_ms(void);
-/** Random bytes from the kernel. @return 0 or -errno */
-int lsd_random(void *buf, size_t size);
 
 #endif

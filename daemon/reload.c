@@ -14,6 +14,7 @@
 #include <event2/http.h>
 
 #include "daemon/config.h"
+#include "daemon/lifecycle.h"
 #include "daemon/log.h"
 #include "daemon/server.h"
 

@@ -13,6 +13,7 @@
 #include "daemon/http.h"
 #include "daemon/recordings.h"
 #include "daemon/relay_json.h"
+#include "daemon/relays.h"
 #include "daemon/relays_private.h"
 #include "daemon/server.h"
 

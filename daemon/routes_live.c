@@ -13,7 +13,8 @@
 #include <event2/http.h>
 
 #include "daemon/http.h"
-#include "daemon/server.h"
+#include "daemon/hub.h"
+#include "daemon/relays.h"
 
 static void live_flv(struct lsd_server *s, struct evhttp_request *req, const struct lsd_match *m)
 {

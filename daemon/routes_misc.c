@@ -11,7 +11,10 @@
 #include <event2/http.h>
 
 #include "daemon/http.h"
+#include "daemon/hub.h"
 #include "daemon/metrics.h"
+#include "daemon/os.h"
+#include "daemon/relay.h"
 #include "daemon/relays_private.h"
 #include "daemon/server.h"
 

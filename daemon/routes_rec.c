@@ -25,7 +25,7 @@
 #include "daemon/rec_list.h"
 #include "daemon/rec_output.h"
 #include "daemon/rec_retention.h"
-#include "daemon/server.h"
+#include "daemon/relays.h"
 
 static struct lsd_relay *find_or_404(struct lsd_server *s, struct evhttp_request *req,
                                      const char *id)

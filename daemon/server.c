@@ -25,10 +25,14 @@
 #include "daemon/async.h"
 #include "daemon/conn.h"
 #include "daemon/http.h"
+#include "daemon/lifecycle.h"
 #include "daemon/log.h"
+#include "daemon/mailbox.h"
+#include "daemon/os.h"
 #include "daemon/recordings.h"
 #include "daemon/relays_private.h"
 #include "daemon/server.h"
+#include "daemon/worker.h"
 
 /* What viewers that left must have freed before the tick gives it back. */
 #define TRIM_MIN_BYTES (1u << 20)

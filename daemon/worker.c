@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "daemon/mailbox.h"
 #include "daemon/server.h"
+#include "daemon/worker.h"
 
 struct job {
     lsd_work_fn work;
