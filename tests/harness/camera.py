@@ -74,6 +74,7 @@ MOUNTS = {
     "/h265_noparams": ("h265_aac.mp4", "h265", "aac", ("noparams",)),
     "/h264_720p": ("h264_720p.mp4", "h264", "aac", ()),
     "/h264_2fps": ("h264_2fps.mp4", "h264", None, ()),    # 2 fps, IDR every 10 s, no audio
+    "/h264_switch_aac": ("h264_switch_aac.mp4", "h264", "aac", ()),  # 640x360 <-> 320x180 every 4 s
     "/h264": ("h264_aac.mp4", "h264", None, ()),          # video only
     "/h265": ("h265_aac.mp4", "h265", None, ()),          # video only
     "/auth/h264_aac": ("h264_aac.mp4", "h264", "aac", ("auth",)),
