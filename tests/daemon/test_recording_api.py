@@ -16,7 +16,11 @@ while the tests that only need settings run). What is checked:
   files answer Range requests (206, Content-Range, the exact bytes);
 - hls.js plays that range in headless Chromium: the duration, currentTime advancing, a seek to
   near the end that plays on, frames decoded, the CODECS hls.js read;
-- /metrics: the recording families with this relay's values.
+- /metrics: the recording families with this relay's values;
+- H.265 through the daemon: a recording /h265_aac relay lists hvc1 segments (codecs hvc1 +
+  mp4a) and ffmpeg decodes its range playlist with 0 errors; G.711: a recording /h264_pcma
+  relay records the video (segments that decode, codec avc1 alone) and counts the A-law frames
+  it drops in /metrics.
 The live HLS cases (hls_live_cases.py) run here too, on the same daemon and camera.
 """
 import json
@@ -39,6 +43,8 @@ import hls_live_cases  # noqa: E402
 CAM = None
 D = None
 RID = "reccam"
+HEVC_RID = "rechevc"   # /h265_aac, recording
+G711_RID = "recg711"   # /h264_pcma, recording: video recorded, A-law dropped and counted
 SEGMENT_S = 2
 
 
@@ -51,6 +57,12 @@ def setUpModule():
         "recording": {"enabled": True, "segment_s": SEGMENT_S}})
     if st != 201:
         raise AssertionError("relay not added: %s %s" % (st, js))
+    for rid, mount in ((HEVC_RID, "/h265_aac"), (G711_RID, "/h264_pcma")):
+        st, _, js = D.api("POST", "/api/v1/relays", {
+            "id": rid, "source": CAM.url(mount),
+            "recording": {"enabled": True, "segment_s": SEGMENT_S}})
+        if st != 201:
+            raise AssertionError("relay %s not added: %s %s" % (rid, st, js))
     hls_live_cases.setup(D, CAM, RID)
 
 
@@ -63,19 +75,32 @@ def tearDownModule():
             CAM.stop()
 
 
-def listing(query=""):
-    st, _, js = D.api("GET", "/api/v1/relays/%s/recordings%s" % (RID, query))
+def listing(query="", rid=RID):
+    st, _, js = D.api("GET", "/api/v1/relays/%s/recordings%s" % (rid, query))
     if st != 200:
         raise AssertionError("listing: %s %s" % (st, js))
     return js["recordings"]
 
 
-def finished(n):
-    """At least n finished segments (waits for them): the list, oldest first."""
+def finished(n, rid=RID):
+    """At least n finished segments of relay `rid` (waits for them): the list, oldest first."""
     def enough():
-        segs = [s for s in listing() if not s["writing"] and s["duration_s"] > 0]
+        segs = [s for s in listing(rid=rid) if not s["writing"] and s["duration_s"] > 0]
         return segs if len(segs) >= n else None
-    return h.wait_until(enough, 40, 0.5, "%d recorded segments" % n)
+    return h.wait_until(enough, 40, 0.5, "%d recorded segments of %s" % (n, rid))
+
+
+def decode_range(rid, segs):
+    """ffmpeg's error output decoding the range playlist of `segs` (a list), and ffprobe's
+    streams of it."""
+    url = D.url("/api/v1/relays/%s/recordings.m3u8?from=%.3f&to=%.3f" % (
+        rid, segs[0]["start_ms"] / 1000, segs[-1]["end_ms"] / 1000))
+    p = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", url, "-f", "null", "-"],
+                       capture_output=True, text=True, timeout=60)
+    q = subprocess.run(["ffprobe", "-v", "error", "-show_entries",
+                        "stream=codec_type,codec_name,codec_tag_string,width", "-of", "json",
+                        url], capture_output=True, text=True, timeout=60)
+    return (p.returncode, p.stderr), json.loads(q.stdout or "{}").get("streams", [])
 
 
 def rfc3339(ms):
@@ -297,6 +322,42 @@ class Metrics(ApiCase):
         self.assertGreater(values["lightstreamd_recording_stored_bytes" + lbl],
                            sum(s["bytes"] for s in segs) - 1)
         self.assertGreater(values["lightstreamd_recordings_free_bytes"], 0)
+
+
+class OtherCodecs(ApiCase):
+    def test_h265_segments_hvc1_and_a_range_decodes(self):
+        segs = finished(3, HEVC_RID)[0:3]
+        for s in segs:
+            self.assertRegex(s["codec"], r"^hvc1\.", s)
+            self.assertEqual(s["codecs"], s["codec"] + ",mp4a.40.2")
+        (rc, errs), streams = decode_range(HEVC_RID, segs)
+        self.assertEqual((rc, errs), (0, ""), "the H.265 range decoded with no error")
+        kinds = {st["codec_type"]: st for st in streams}
+        self.assertEqual((kinds["video"]["codec_name"], kinds["video"]["codec_tag_string"],
+                          kinds["video"]["width"]), ("hevc", "hvc1", 640), streams)
+        self.assertEqual(kinds["audio"]["codec_name"], "aac", streams)
+        st, _, raw = D.request("GET", "/api/v1/relays/%s/recordings.m3u8?from=%.3f&to=%.3f" % (
+            HEVC_RID, segs[0]["start_ms"] / 1000, segs[-1]["end_ms"] / 1000))
+        self.assertEqual(st, 200)
+        self.assertIn('CODECS="%s"' % segs[0]["codecs"], raw.decode())
+
+    def test_g711_video_recorded_audio_dropped_and_counted(self):
+        segs = finished(2, G711_RID)[0:2]
+        for s in segs:
+            self.assertRegex(s["codec"], r"^avc1\.", s)
+            self.assertEqual(s["codecs"], s["codec"], "no audio track: %s" % s)
+        (rc, errs), streams = decode_range(G711_RID, segs)
+        self.assertEqual((rc, errs), (0, ""), "the video-only range decoded with no error")
+        self.assertEqual([st["codec_type"] for st in streams], ["video"], streams)
+        st, _, raw = D.request("GET", "/metrics")
+        self.assertEqual(st, 200)
+        fam = "lightstreamd_recording_dropped_audio_frames_total"
+        values = {ln.rsplit(" ", 1)[0]: float(ln.rsplit(" ", 1)[1])
+                  for ln in raw.decode().splitlines() if ln.startswith(fam + "{")}
+        # 50 A-law frames (20 ms) a second for at least the two finished segments' 4 s
+        self.assertGreaterEqual(values['%s{relay="%s"}' % (fam, G711_RID)],
+                                50 * sum(s["duration_s"] for s in segs) - 50, values)
+        self.assertEqual(values['%s{relay="%s"}' % (fam, RID)], 0, "AAC is recorded")
 
 
 # Live HLS, on this module's daemon and camera (unittest sets a module up for the classes
