@@ -374,5 +374,9 @@ class LiveOnDemand(hls_live_cases.LiveOnDemand):
     pass
 
 
+class LiveSwitch(hls_live_cases.LiveSwitch):
+    pass
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
