@@ -92,8 +92,10 @@ ff -f lavfi -i "$(vsrc 1280x720)" "${x264_common[@]}" -preset veryfast -profile:
 # H.264 Main whose resolution switches every 4 s (a camera reconfigured from its web page):
 # 4 s at 640x360 and 4 s at 320x180, each encoded once without noise (fast) with its SPS/PPS
 # repeated before every IDR, then concatenated four times by stream copy. The MP4's avcC holds
-# the first SPS only; the others travel in-band, as they do from a camera.
-sw_common=("${x264_common[@]}" -preset veryfast -profile:v main -bf 0 -x264-params repeat-headers=1 -an)
+# the first SPS only; the others travel in-band, as they do from a camera. Both at level 3.0,
+# as a camera that keeps its level: the RFC 6381 codec string stays the same across the switch.
+sw_common=("${x264_common[@]}" -preset veryfast -profile:v main -level 3.0 -bf 0
+           -x264-params repeat-headers=1 -an)
 ff -f lavfi -i "testsrc=size=640x360:rate=$FPS:duration=4" "${sw_common[@]}" -b:v 800k \
    "$work/v_sw_a.mp4" & pids+=($!)
 ff -f lavfi -i "testsrc=size=320x180:rate=$FPS:duration=4" "${sw_common[@]}" -b:v 300k \
