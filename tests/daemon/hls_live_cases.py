@@ -37,17 +37,17 @@ D = None
 H264 = None        # the running H.264 + AAC relay's id
 HEVC = "hevccam"   # on demand, /h265_aac
 ONDEMAND = "odcam"  # on demand, /h264, idle_s 1
-SWITCH = "swcam"   # on demand, /h264_switch_aac (its resolution switches every 4 s)
+SWITCH = None      # a running relay on /h264_switch_aac (its resolution switches every 4 s)
 IDLE_S = 2
 GOP_S = 1.0        # the test clips have a keyframe every second
 
 
-def setup(daemon, cam, h264_relay):
-    """Called by the hosting module's setUpModule: the daemon, the camera, a running relay."""
-    global D, H264
-    D, H264 = daemon, h264_relay
-    for rid, mount, extra in ((HEVC, "/h265_aac", {}), (ONDEMAND, "/h264", {"idle_s": 1}),
-                              (SWITCH, "/h264_switch_aac", {})):
+def setup(daemon, cam, h264_relay, switch_relay):
+    """Called by the hosting module's setUpModule: the daemon, the camera, a running relay, and
+    a running relay on /h264_switch_aac (that mount's only client: see camera.py)."""
+    global D, H264, SWITCH
+    D, H264, SWITCH = daemon, h264_relay, switch_relay
+    for rid, mount, extra in ((HEVC, "/h265_aac", {}), (ONDEMAND, "/h264", {"idle_s": 1})):
         body = dict({"id": rid, "source": cam.url(mount), "on_demand": True}, **extra)
         st, _, js = D.api("POST", "/api/v1/relays", body)
         if st != 201:
@@ -299,7 +299,7 @@ class LiveSwitch(ApiCase):
         return int(q.stdout.strip() or 0), p.stderr
 
     def test_resolution_switch_is_a_new_epoch(self):
-        st, _, raw = get("/live/%s/index.m3u8" % SWITCH)  # starts the on-demand relay
+        st, _, raw = get("/live/%s/index.m3u8" % SWITCH)  # starts the packager
         self.assertEqual(st, 200, raw)
         tags, segs = media_playlist(SWITCH)
         epoch, last = int(tags["DISCONTINUITY-SEQUENCE"]), int(segs[-1][0].split(".")[0])
