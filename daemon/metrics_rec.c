@@ -1,7 +1,8 @@
 /*
  * The recording families of /metrics: per relay that records, what the
  * library counts (segments, bytes written, pauses for lack of space, which
- * are the gaps of the recording) and what the folder holds; for the daemon,
+ * are the gaps of the recording, G.711 frames the MP4 muxer cannot store) and
+ * what the folder holds; for the daemon,
  * the space left in recordings_dir and what the global budget deleted.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -26,7 +27,7 @@
 
 struct rec_snap {
     const char *id;
-    uint64_t segments, bytes, pauses, paused, stored_segments, stored_bytes;
+    uint64_t segments, bytes, pauses, paused, dropped_audio, stored_segments, stored_bytes;
 };
 
 static void snap(struct lsd_server *s, struct lsd_relay *r, struct rec_snap *o)
@@ -44,6 +45,7 @@ static void snap(struct lsd_server *s, struct lsd_relay *r, struct rec_snap *o)
             o->bytes = st[i].bytes_out;
             o->pauses = st[i].recording.pauses;
             o->paused = st[i].recording.paused;
+            o->dropped_audio = st[i].recording.dropped_audio_frames;
         }
     }
     struct lsd_rec_list l;
@@ -67,6 +69,8 @@ static const struct {
     F("lightstreamd_recording_pauses_total", "counter", pauses,
       "times recording paused for lack of space (each one a gap in the recording)"),
     F("lightstreamd_recording_paused", "gauge", paused, "1 while recording is paused"),
+    F("lightstreamd_recording_dropped_audio_frames_total", "counter", dropped_audio,
+      "G.711 audio frames not recorded (FFmpeg's MP4 muxer has no sample entry for them)"),
     F("lightstreamd_recording_stored_segments", "gauge", stored_segments,
       "segments in the relay's recordings folder"),
     F("lightstreamd_recording_stored_bytes", "gauge", stored_bytes,

@@ -45,6 +45,7 @@ struct lsd_mp4_index {
     uint32_t timescale;     /**< of the video track (mdhd) */
     uint32_t track_id;      /**< the video track's id */
     char video[5];          /**< its sample entry: "avc1", "hvc1", "hev1"... ("" if none) */
+    uint16_t width, height; /**< of its sample entry (a resolution switch changes them) */
     char codecs[96];        /**< RFC 6381: "avc1.64001f,mp4a.40.2" */
     struct lsd_mp4_fragment *frags; /**< complete fragments, in file order */
     size_t count;

@@ -90,6 +90,7 @@ static bool sample_entry(struct lsd_span stbl, char fourcc[5], struct lsd_span *
 
 struct track {
     uint32_t id, timescale;
+    uint16_t width, height;
     char handler[5], fourcc[5], codec[48];
 };
 
@@ -112,6 +113,10 @@ static bool read_track(struct lsd_span trak, struct track *t)
     size_t fixed = video ? VISUAL_ENTRY_BYTES : AUDIO_ENTRY_BYTES;
     if (entry.n < fixed)
         return false;
+    if (video) { /* after reserved[6], data_reference_index, pre_defined and reserved[16] */
+        t->width = (uint16_t)(entry.p[24] << 8 | entry.p[25]);
+        t->height = (uint16_t)(entry.p[26] << 8 | entry.p[27]);
+    }
     entry.p += fixed;
     entry.n -= fixed;
     if (memcmp(t->fourcc, "avc1", 4) == 0 || memcmp(t->fourcc, "avc3", 4) == 0)
@@ -156,6 +161,8 @@ int lsd_mp4_parse_moov(struct lsd_span moov, struct lsd_mp4_index *idx,
             idx->track_id = t.id;
             idx->timescale = t.timescale;
             memcpy(idx->video, t.fourcc, sizeof(idx->video));
+            idx->width = t.width;
+            idx->height = t.height;
             snprintf(idx->codecs, sizeof(idx->codecs), "%s", t.codec);
         } else if (memcmp(t.handler, "soun", 4) == 0 && !audio[0]) {
             snprintf(audio, sizeof(audio), "%s", t.codec);

@@ -13,7 +13,9 @@
 #include "daemon/rec_hls.h"
 
 /* A gap or a jump in decode time this large between two segments is a
- * discontinuity (the relay restarted, or recording paused). */
+ * discontinuity (the relay restarted, or recording paused). So is another
+ * codec string or picture size (a camera reconfigured): RFC 8216 wants one
+ * where the encoding parameters change, and players reset their decoder. */
 #define GAP_TICKS_S 0.5
 
 /* Without libm: the daemon does not link it for three comparisons. */
@@ -74,7 +76,8 @@ static bool discontinuous(const struct lsd_rec_segment *prev, size_t prev_last,
     double end = lsd_rec_seconds(&prev->idx, a->start + a->duration);
     double start = lsd_rec_seconds(&s->idx, b->start);
     return prev->idx.timescale != s->idx.timescale || (start - end > GAP_TICKS_S || end - start > GAP_TICKS_S) ||
-           strcmp(prev->idx.codecs, s->idx.codecs) != 0;
+           strcmp(prev->idx.codecs, s->idx.codecs) != 0 || prev->idx.width != s->idx.width ||
+           prev->idx.height != s->idx.height;
 }
 
 static void write_segment(const struct lsd_rec_segment *s, const struct pick *p, const char *query,

@@ -13,7 +13,10 @@ that no other daemon starts for them (setup() hands them over). What is checked:
 - H.265 (Chromium here cannot decode it): the init segment has an hvc1 sample entry (not hev1)
   whose hvcC carries VPS, SPS and PPS, and the CODECS attribute is what that hvcC says
   (computed here from its bytes, ISO/IEC 14496-15 annex E); ffprobe reads it as hevc/hvc1;
-- an on-demand relay starts for an HLS request and stops once HLS went idle.
+- an on-demand relay starts for an HLS request and stops once HLS went idle;
+- a resolution switch (/h264_switch_aac: 640x360 <-> 320x180 every 4 s) begins a new epoch:
+  EXT-X-DISCONTINUITY-SEQUENCE and the init segment's number grow, the media sequence goes on,
+  and the new init segment with its first segment decodes with 0 errors at the other size.
 """
 import json
 import os
@@ -34,14 +37,16 @@ D = None
 H264 = None        # the running H.264 + AAC relay's id
 HEVC = "hevccam"   # on demand, /h265_aac
 ONDEMAND = "odcam"  # on demand, /h264, idle_s 1
+SWITCH = None      # a running relay on /h264_switch_aac (its resolution switches every 4 s)
 IDLE_S = 2
 GOP_S = 1.0        # the test clips have a keyframe every second
 
 
-def setup(daemon, cam, h264_relay):
-    """Called by the hosting module's setUpModule: the daemon, the camera, a running relay."""
-    global D, H264
-    D, H264 = daemon, h264_relay
+def setup(daemon, cam, h264_relay, switch_relay):
+    """Called by the hosting module's setUpModule: the daemon, the camera, a running relay, and
+    a running relay on /h264_switch_aac (that mount's only client: see camera.py)."""
+    global D, H264, SWITCH
+    D, H264, SWITCH = daemon, h264_relay, switch_relay
     for rid, mount, extra in ((HEVC, "/h265_aac", {}), (ONDEMAND, "/h264", {"idle_s": 1})):
         body = dict({"id": rid, "source": cam.url(mount), "on_demand": True}, **extra)
         st, _, js = D.api("POST", "/api/v1/relays", body)
@@ -279,3 +284,35 @@ class LiveOnDemand(ApiCase):
         self.assertEqual((js["running"], js["viewers"]), (True, 1), "the packager is a viewer")
         h.wait_until(lambda: not D.api("GET", "/api/v1/relays/" + ONDEMAND)[2]["running"],
                      IDLE_S + 1 + 4, 0.25, "the relay stopped after HLS went idle")
+
+
+class LiveSwitch(ApiCase):
+    def joined_stream(self):
+        """(width, ffmpeg's errors) of the first listed segment with its init segment."""
+        path, tags, segs = fetch_joined(SWITCH, 1)
+        self.addCleanup(os.unlink, path)
+        p = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "null", "-"],
+                           capture_output=True, text=True, timeout=60)
+        q = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                            "stream=width", "-of", "csv=p=0", path],
+                           capture_output=True, text=True, timeout=60)
+        return int(q.stdout.strip() or 0), p.stderr
+
+    def test_resolution_switch_is_a_new_epoch(self):
+        st, _, raw = get("/live/%s/index.m3u8" % SWITCH)  # starts the packager
+        self.assertEqual(st, 200, raw)
+        tags, segs = media_playlist(SWITCH)
+        epoch, last = int(tags["DISCONTINUITY-SEQUENCE"]), int(segs[-1][0].split(".")[0])
+        self.assertEqual(tags["MAP"], 'URI="init%d.mp4"' % epoch)
+        width, errs = self.joined_stream()
+        self.assertEqual(errs, "")
+        # polling keeps the packager alive; the switch comes within 4 s (+ a GOP to list it)
+        tags2, segs2 = h.wait_until(lambda: (lambda t: t if int(t[0]["DISCONTINUITY-SEQUENCE"])
+                                             > epoch and t[1] else None)(media_playlist(SWITCH)),
+                                    10, 0.3, "a new epoch after the switch")
+        epoch2 = int(tags2["DISCONTINUITY-SEQUENCE"])
+        self.assertEqual(tags2["MAP"], 'URI="init%d.mp4"' % epoch2, "the init segment's number")
+        self.assertGreater(int(segs2[0][0].split(".")[0]), last, "the media sequence goes on")
+        width2, errs2 = self.joined_stream()
+        self.assertEqual(errs2, "", "the new epoch decodes with no error")
+        self.assertEqual(sorted((width, width2)), [320, 640], "each epoch at its own size")

@@ -16,7 +16,16 @@ while the tests that only need settings run). What is checked:
   files answer Range requests (206, Content-Range, the exact bytes);
 - hls.js plays that range in headless Chromium: the duration, currentTime advancing, a seek to
   near the end that plays on, frames decoded, the CODECS hls.js read;
-- /metrics: the recording families with this relay's values.
+- /metrics: the recording families with this relay's values;
+- H.265 through the daemon: a recording /h265_aac relay lists hvc1 segments (codecs hvc1 +
+  mp4a) and ffmpeg decodes its range playlist with 0 errors; G.711: a recording /h264_pcma
+  relay records the video (segments that decode, codec avc1 alone) and counts the A-law frames
+  it drops in /metrics;
+- a resolution switch (/h264_switch_aac, 640x360 <-> 320x180 every 4 s at one level, so one
+  codec string): the recording relay cuts a 4 s segment per size, each decodes with 0 errors
+  at its size, and the playlist of a range across a switch has an EXT-X-DISCONTINUITY before the
+  new size's EXT-X-MAP; hls.js plays over the switch (Chromium). (ffmpeg 5.1's HLS demuxer
+  keeps the first EXT-X-MAP's avcC for the whole playlist, so it cannot be the reader here.)
 The live HLS cases (hls_live_cases.py) run here too, on the same daemon and camera.
 """
 import json
@@ -39,6 +48,9 @@ import hls_live_cases  # noqa: E402
 CAM = None
 D = None
 RID = "reccam"
+HEVC_RID = "rechevc"   # /h265_aac, recording
+G711_RID = "recg711"   # /h264_pcma, recording: video recorded, A-law dropped and counted
+SWITCH_RID = "recswitch"  # /h264_switch_aac, recording with 60 s segments: cut at the switches
 SEGMENT_S = 2
 
 
@@ -51,7 +63,15 @@ def setUpModule():
         "recording": {"enabled": True, "segment_s": SEGMENT_S}})
     if st != 201:
         raise AssertionError("relay not added: %s %s" % (st, js))
-    hls_live_cases.setup(D, CAM, RID)
+    for rid, mount, seg_s in ((HEVC_RID, "/h265_aac", SEGMENT_S),
+                              (G711_RID, "/h264_pcma", SEGMENT_S),
+                              (SWITCH_RID, "/h264_switch_aac", 60)):
+        st, _, js = D.api("POST", "/api/v1/relays", {
+            "id": rid, "source": CAM.url(mount),
+            "recording": {"enabled": True, "segment_s": seg_s}})
+        if st != 201:
+            raise AssertionError("relay %s not added: %s %s" % (rid, st, js))
+    hls_live_cases.setup(D, CAM, RID, SWITCH_RID)
 
 
 def tearDownModule():
@@ -63,19 +83,32 @@ def tearDownModule():
             CAM.stop()
 
 
-def listing(query=""):
-    st, _, js = D.api("GET", "/api/v1/relays/%s/recordings%s" % (RID, query))
+def listing(query="", rid=RID):
+    st, _, js = D.api("GET", "/api/v1/relays/%s/recordings%s" % (rid, query))
     if st != 200:
         raise AssertionError("listing: %s %s" % (st, js))
     return js["recordings"]
 
 
-def finished(n):
-    """At least n finished segments (waits for them): the list, oldest first."""
+def finished(n, rid=RID):
+    """At least n finished segments of relay `rid` (waits for them): the list, oldest first."""
     def enough():
-        segs = [s for s in listing() if not s["writing"] and s["duration_s"] > 0]
+        segs = [s for s in listing(rid=rid) if not s["writing"] and s["duration_s"] > 0]
         return segs if len(segs) >= n else None
-    return h.wait_until(enough, 40, 0.5, "%d recorded segments" % n)
+    return h.wait_until(enough, 40, 0.5, "%d recorded segments of %s" % (n, rid))
+
+
+def decode_range(rid, segs):
+    """ffmpeg's error output decoding the range playlist of `segs` (a list), and ffprobe's
+    streams of it."""
+    url = D.url("/api/v1/relays/%s/recordings.m3u8?from=%.3f&to=%.3f" % (
+        rid, segs[0]["start_ms"] / 1000, segs[-1]["end_ms"] / 1000))
+    p = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", url, "-f", "null", "-"],
+                       capture_output=True, text=True, timeout=60)
+    q = subprocess.run(["ffprobe", "-v", "error", "-show_entries",
+                        "stream=codec_type,codec_name,codec_tag_string,width", "-of", "json",
+                        url], capture_output=True, text=True, timeout=60)
+    return (p.returncode, p.stderr), json.loads(q.stdout or "{}").get("streams", [])
 
 
 def rfc3339(ms):
@@ -299,6 +332,78 @@ class Metrics(ApiCase):
         self.assertGreater(values["lightstreamd_recordings_free_bytes"], 0)
 
 
+class OtherCodecs(ApiCase):
+    def test_h265_segments_hvc1_and_a_range_decodes(self):
+        segs = finished(3, HEVC_RID)[0:3]
+        for s in segs:
+            self.assertRegex(s["codec"], r"^hvc1\.", s)
+            self.assertEqual(s["codecs"], s["codec"] + ",mp4a.40.2")
+        (rc, errs), streams = decode_range(HEVC_RID, segs)
+        self.assertEqual((rc, errs), (0, ""), "the H.265 range decoded with no error")
+        kinds = {st["codec_type"]: st for st in streams}
+        self.assertEqual((kinds["video"]["codec_name"], kinds["video"]["codec_tag_string"],
+                          kinds["video"]["width"]), ("hevc", "hvc1", 640), streams)
+        self.assertEqual(kinds["audio"]["codec_name"], "aac", streams)
+        st, _, raw = D.request("GET", "/api/v1/relays/%s/recordings.m3u8?from=%.3f&to=%.3f" % (
+            HEVC_RID, segs[0]["start_ms"] / 1000, segs[-1]["end_ms"] / 1000))
+        self.assertEqual(st, 200)
+        self.assertIn('CODECS="%s"' % segs[0]["codecs"], raw.decode())
+
+    def test_g711_video_recorded_audio_dropped_and_counted(self):
+        segs = finished(2, G711_RID)[0:2]
+        for s in segs:
+            self.assertRegex(s["codec"], r"^avc1\.", s)
+            self.assertEqual(s["codecs"], s["codec"], "no audio track: %s" % s)
+        (rc, errs), streams = decode_range(G711_RID, segs)
+        self.assertEqual((rc, errs), (0, ""), "the video-only range decoded with no error")
+        self.assertEqual([st["codec_type"] for st in streams], ["video"], streams)
+        st, _, raw = D.request("GET", "/metrics")
+        self.assertEqual(st, 200)
+        fam = "lightstreamd_recording_dropped_audio_frames_total"
+        values = {ln.rsplit(" ", 1)[0]: float(ln.rsplit(" ", 1)[1])
+                  for ln in raw.decode().splitlines() if ln.startswith(fam + "{")}
+        # 50 A-law frames (20 ms) a second for at least the two finished segments' 4 s
+        self.assertGreaterEqual(values['%s{relay="%s"}' % (fam, G711_RID)],
+                                50 * sum(s["duration_s"] for s in segs) - 50, values)
+        self.assertEqual(values['%s{relay="%s"}' % (fam, RID)], 0, "AAC is recorded")
+
+
+    def test_resolution_switch_is_a_discontinuity(self):
+        segs = finished(3, SWITCH_RID)[1:3]  # the first may have begun after a switch
+        for s in segs:
+            self.assertAlmostEqual(s["duration_s"], 4.0, delta=0.05, msg="cut at the switch: %s" % s)
+        self.assertEqual(segs[0]["codecs"], segs[1]["codecs"], "one level: the size tells them apart")
+        widths = []
+        for s in segs:
+            url = D.url("/api/v1/relays/%s/recordings/%s" % (SWITCH_RID, s["name"]))
+            p = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", url, "-f", "null", "-"],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual((p.returncode, p.stderr), (0, ""), s["name"])
+            p = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                                "stream=width", "-of", "csv=p=0", url],
+                               capture_output=True, text=True, timeout=60)
+            widths.append(int(p.stdout.strip()))
+        self.assertEqual(sorted(widths), [320, 640])
+        q = "from=%.3f&to=%.3f" % (segs[0]["start_ms"] / 1000, segs[1]["end_ms"] / 1000)
+        st, _, raw = D.request("GET", "/api/v1/relays/%s/recordings.m3u8?%s&media=1" % (SWITCH_RID, q))
+        self.assertEqual(st, 200)
+        lines = [ln for ln in raw.decode().splitlines()
+                 if ln.startswith(("#EXT-X-MAP", "#EXT-X-DISCONTINUITY"))]
+        self.assertEqual([ln.split(":")[0] for ln in lines],
+                         ["#EXT-X-MAP", "#EXT-X-DISCONTINUITY", "#EXT-X-MAP"], raw.decode())
+        # hls.js: 2 s from the start, a seek to 0.5 s before the switch, 1 s more: past it
+        p = subprocess.run([shutil.which("node") or "/usr/bin/node", os.path.join(HERE, "hls_range.js"),
+                            "--base", D.base, "--url",
+                            "/api/v1/relays/%s/recordings.m3u8?%s" % (SWITCH_RID, q), "--seek", "3.5"],
+                           capture_output=True, text=True, timeout=90)
+        self.assertEqual(p.returncode, 0, p.stderr[-3000:])
+        rep = json.loads(p.stdout)
+        sys.stderr.write("hls.js over a resolution switch: %s\n" % json.dumps(rep))
+        self.assertEqual((rep["fatal"], rep["pageErrors"]), ([], []), rep)
+        self.assertGreater(rep["afterSeek"], 4.2, "played past the switch: %s" % rep)
+        self.assertEqual(rep["width"], widths[1], "the second size on screen: %s" % rep)
+
+
 # Live HLS, on this module's daemon and camera (unittest sets a module up for the classes
 # defined in it: hence these subclasses).
 class LiveH264(hls_live_cases.LiveH264):
@@ -310,6 +415,10 @@ class LiveHevc(hls_live_cases.LiveHevc):
 
 
 class LiveOnDemand(hls_live_cases.LiveOnDemand):
+    pass
+
+
+class LiveSwitch(hls_live_cases.LiveSwitch):
     pass
 
 

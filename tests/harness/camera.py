@@ -21,7 +21,8 @@ How it works, and why:
 - The RTP/RTCP UDP ports come from an address pool on 127.0.0.1 (without a pool
   gst-rtsp-server binds them to all addresses).
 - The *_noparams mounts strip sprop-parameter-sets / sprop-vps/sps/pps from the SDP; the
-  parameter sets travel only in-band before each IDR (config-interval=-1 on every payloader).
+  parameter sets travel only in-band before each IDR (config-interval=-1 on every payloader
+  but /h264_switch_aac's, whose clip has its own before each IDR, new ones at each switch).
 """
 import argparse
 import os
@@ -74,6 +75,9 @@ MOUNTS = {
     "/h265_noparams": ("h265_aac.mp4", "h265", "aac", ("noparams",)),
     "/h264_720p": ("h264_720p.mp4", "h264", "aac", ()),
     "/h264_2fps": ("h264_2fps.mp4", "h264", None, ()),    # 2 fps, IDR every 10 s, no audio
+    # 640x360 <-> 320x180 every 4 s, parameter sets in-band only (see _factory). A client
+    # joining mid-loop gets the SDP's (the first size's) until the next IDR brings its own.
+    "/h264_switch_aac": ("h264_switch_aac.mp4", "h264", "aac", ("inband",)),
     "/h264": ("h264_aac.mp4", "h264", None, ()),          # video only
     "/h265": ("h265_aac.mp4", "h265", None, ()),          # video only
     "/auth/h264_aac": ("h264_aac.mp4", "h264", "aac", ("auth",)),
@@ -343,7 +347,13 @@ class Camera:
         return perms
 
     def _factory(self, path, clip, vcodec, acodec, flags, pool):
-        launch = "( appsrc name=vsrc ! %s " % VIDEO[vcodec]
+        video = VIDEO[vcodec]
+        if "inband" in flags:
+            # The clip carries its parameter sets before every IDR and they change mid-stream:
+            # the payloader must not insert those of its caps (the first ones) before an IDR,
+            # or the old SPS would follow the new one and be the one in force.
+            video = video.replace(" config-interval=-1", "")
+        launch = "( appsrc name=vsrc ! %s " % video
         if acodec:
             launch += " appsrc name=asrc ! %s " % AUDIO[acodec]
         launch += ")"

@@ -51,6 +51,7 @@ MOUNTS = {
     "/h265_noparams": ("hevc", "aac", 640, 360),   # no sprop-vps/sps/pps in the SDP
     "/h264_720p": ("h264", "aac", 1280, 720),      # ~2 Mbit/s, for benchmarks
     "/h264_2fps": ("h264", None, 640, 360),        # 2 fps, an IDR every 10 s, video only
+    "/h264_switch_aac": ("h264", "aac", 640, 360),  # then 320x180: a switch every 4 s (first size here)
     "/h264": ("h264", None, 640, 360),             # video only
     "/h265": ("hevc", None, 640, 360),             # video only
     "/auth/h264_aac": ("h264", "aac", 640, 360),   # basic or digest: admin / CAMERA_PASSWORD

@@ -6,7 +6,8 @@
 # Every clip lasts exactly 32 s: 800 video frames at 25 fps (64 at 2 fps for h264_2fps.mp4),
 # 1500 AAC frames at 48 kHz (1500 * 1024 = 32 * 48000) or 256000 G.711 samples at 8 kHz, so the
 # camera can loop it forever without audio/video drift. GOP = 25 frames (1 s), closed, an IDR
-# every second (h264_2fps: 20 frames, an IDR every 10 s).
+# every second (h264_2fps: 20 frames, an IDR every 10 s; h264_switch: the resolution switches
+# between 640x360 and 320x180 every 4 s, parameter sets in-band at every IDR).
 # The clips are regenerated only when this script changes (sha256 stamp in DIR/.stamp).
 # Several callers at once are safe: a lock serialises them and the clips are written to a
 # temporary directory that is renamed into place.
@@ -22,7 +23,7 @@ command -v flock >/dev/null || { echo "media.sh: flock is missing (util-linux)" 
 
 stamp="$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1) $(ffmpeg -version | head -n1 | cut -d' ' -f3)"
 clips=(h264_aac.mp4 h264b_aac.mp4 h264bp_aac.mp4 h265_aac.mp4 h265b_aac.mp4 h264_pcma.mov
-       h264_pcmu.mov h264_720p.mp4 h264_2fps.mp4)
+       h264_pcmu.mov h264_720p.mp4 h264_2fps.mp4 h264_switch_aac.mp4)
 
 is_fresh() {
     [ -f "$dir/.stamp" ] && [ "$(cat "$dir/.stamp")" = "$stamp" ] || return 1
@@ -88,6 +89,17 @@ ff -f lavfi -i "$(vsrc 640x360 2)" -c:v libx264 -g 20 -keyint_min 20 -sc_thresho
 # H.264 High, no B-frames, 1280x720 ~2 Mbit/s: the benchmark clip.
 ff -f lavfi -i "$(vsrc 1280x720)" "${x264_common[@]}" -preset veryfast -profile:v high -bf 0 \
    -b:v 2M -maxrate 2M -bufsize 2M -an "$work/v_h264_720p.mp4" & pids+=($!)
+# H.264 Main whose resolution switches every 4 s (a camera reconfigured from its web page):
+# 4 s at 640x360 and 4 s at 320x180, each encoded once without noise (fast) with its SPS/PPS
+# repeated before every IDR, then concatenated four times by stream copy. The MP4's avcC holds
+# the first SPS only; the others travel in-band, as they do from a camera. Both at level 3.0,
+# as a camera that keeps its level: the RFC 6381 codec string stays the same across the switch.
+sw_common=("${x264_common[@]}" -preset veryfast -profile:v main -level 3.0 -bf 0
+           -x264-params repeat-headers=1 -an)
+ff -f lavfi -i "testsrc=size=640x360:rate=$FPS:duration=4" "${sw_common[@]}" -b:v 800k \
+   "$work/v_sw_a.mp4" & pids+=($!)
+ff -f lavfi -i "testsrc=size=320x180:rate=$FPS:duration=4" "${sw_common[@]}" -b:v 300k \
+   "$work/v_sw_b.mp4" & pids+=($!)
 
 # --- audio tracks: a 1 kHz tone with a short beep at each second start (A/V sync aid) ---
 # The AAC track lasts 33 s: the encoder's priming frame and the MP4 edit list cost a frame at
@@ -107,6 +119,10 @@ mux "$work/v_h264bp.mp4"    "$work/a_aac.m4a"  h264bp_aac.mp4 -movflags +faststa
 mux "$work/v_h265.mp4"      "$work/a_aac.m4a"  h265_aac.mp4  -movflags +faststart -tag:v hvc1
 mux "$work/v_h265b.mp4"     "$work/a_aac.m4a"  h265b_aac.mp4 -movflags +faststart -tag:v hvc1
 mux "$work/v_h264_720p.mp4" "$work/a_aac.m4a"  h264_720p.mp4 -movflags +faststart
+for i in 1 2 3 4; do printf "file '%s'\nfile '%s'\n" "$work/v_sw_a.mp4" "$work/v_sw_b.mp4"; done \
+    >"$work/switch.txt"
+ff -f concat -safe 0 -i "$work/switch.txt" -c copy "$work/v_switch.mp4"
+mux "$work/v_switch.mp4"    "$work/a_aac.m4a"  h264_switch_aac.mp4 -movflags +faststart
 mux "$work/v_h264.mp4"      "$work/a_pcma.mov" h264_pcma.mov -f mov
 mux "$work/v_h264.mp4"      "$work/a_pcmu.mov" h264_pcmu.mov -f mov
 

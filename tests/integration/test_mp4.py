@@ -7,6 +7,7 @@ import ctypes
 import json
 import os
 import subprocess
+import sys
 import time
 
 import common
@@ -66,9 +67,11 @@ class Mp4Recording(common.TestCase):
         time.sleep(seconds)
         return common.stop_checked(self, d), d, path
 
-    def check_segments(self, path, vcodec, tag, audio):
+    def check_segments(self, path, vcodec, tag, audio, sizes=None):
         """Every segment: the codecs, 0 decode errors, and timestamps that continue the
-        previous segment's within a frame. Returns the segments and their video frames."""
+        previous segment's within a frame. Each segment's video is 640x360, or, given a list
+        `sizes`, whatever it is, appended to that list. Returns the segments and their video
+        frames."""
         segs = common.recordings(path)
         prev, total = None, 0
         for seg in segs:
@@ -76,7 +79,11 @@ class Mp4Recording(common.TestCase):
             kinds = {s["codec_type"]: s for s in info["streams"]}
             self.assertEqual(kinds["video"]["codec_name"], vcodec, seg)
             self.assertEqual(kinds["video"]["codec_tag_string"], tag, seg)
-            self.assertEqual((kinds["video"]["width"], kinds["video"]["height"]), (640, 360), seg)
+            size = (kinds["video"]["width"], kinds["video"]["height"])
+            if sizes is None:
+                self.assertEqual(size, (640, 360), seg)
+            else:
+                sizes.append(size)
             self.assertEqual(kinds.get("audio", {}).get("codec_name"), audio, seg)
             errs, frames = decode_errors(seg)
             self.assertEqual(errs, [], "decoding %s" % seg)
@@ -122,6 +129,35 @@ class Mp4Recording(common.TestCase):
             self.assertIn(b"hvc1", head, seg)
             self.assertIn(b"hvcC", head, seg)
         self.assertEqual(frames, final["outputs"][0]["video_frames_out"])
+
+    def test_resolution_switch_starts_a_segment(self):
+        """A camera whose resolution switches every 4 s (640x360 <-> 320x180, new SPS in-band),
+        recorded with 60 s segments for 10 s: a new segment at each switch, so at least 3; each
+        segment's sample entry has the size of its own frames (every decoded frame checked), the
+        sizes alternate, the segments between two switches hold exactly the 4 s (100 frames)
+        of one size, all decode with 0 errors and continue the previous segment's timestamps."""
+        final, d, path = self.record("/h264_switch_aac", 10)
+        sizes = []
+        segs, frames = self.check_segments(path, "h264", "avc1", "aac", sizes)
+        self.assertGreaterEqual(len(segs), 3, "segments %s of sizes %s" % (segs, sizes))
+        for seg, size in zip(segs, sizes):
+            self.assertIn(size, [(640, 360), (320, 180)], seg)
+            r = h.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                       "frame=width,height", "-of", "csv=p=0", seg], timeout=120)
+            decoded = {tuple(int(x) for x in l.split(",")[:2])
+                       for l in r.stdout.splitlines() if l.strip()}
+            self.assertEqual(decoded, {size}, "decoded frame sizes of %s" % seg)
+        sys.stderr.write("segments at the switches: %s\n" % ", ".join(
+            "%s %dx%d" % (os.path.basename(p), w, ht) for p, (w, ht) in zip(segs, sizes)))
+        for a, b in zip(sizes, sizes[1:]):
+            self.assertNotEqual(a, b, "a segment cut without a switch: %s" % sizes)
+        for seg in segs[1:-1]:
+            c = h.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
+                       "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", seg],
+                      timeout=60)
+            self.assertEqual(int(c.stdout.strip()), 4 * common.FPS, "frames in %s" % seg)
+        self.assertEqual(frames, final["outputs"][0]["video_frames_out"])
+        self.assertEqual([e["message"] for e in d.events("segment-opened")], segs)
 
     def test_g711_is_counted_not_recorded(self):
         """G.711 (A-law): FFmpeg 5.1's mp4 muxer has no sample entry for it, so the video is
