@@ -32,6 +32,7 @@ struct lsd_mailbox;
 struct lsd_worker;
 struct lsd_log;
 struct lsd_async;
+struct lsd_cluster;
 struct lsd_conns;
 struct lsd_accept_guard;
 struct lsd_http_counts;
@@ -75,6 +76,7 @@ struct lsd_server {
     struct ls_io *io;              /**< every relay's rtmp:// outputs write through it, threadless */
     struct lsd_log *log;
     struct lsd_async *async;       /**< requests answered later (ONVIF exchanges) */
+    struct lsd_cluster *cluster;   /**< fleet mode (cluster.h); NULL without the config key */
     struct event *tick;            /**< 1 s timer: leases, housekeeping */
     unsigned expire_wait;          /**< ticks to skip before retrying an unsaved lease expiry */
     unsigned expire_delay;         /**< that retry's current delay in ticks (0: no failure) */
