@@ -85,6 +85,8 @@ static void on_put(void *arg, int err, json_t *reply)
     (void)reply;
     c->put_busy = false;
     lsd_cluster_note(c, err);
+    if (c->put_lease != c->lease)
+        return; /* fenced while it was on its way: the new lease writes its own */
     if (err < 0) {
         lsd_logf(c->s->log, LS_LOG_DEBUG, "cluster: writing %s: %s", c->key, strerror(-err));
         return; /* the next tick writes again */
@@ -104,6 +106,7 @@ static void publish(struct lsd_cluster *c)
     size_t relays = c->s->relay_count;
     if (lsd_etcd_put(c->etcd, c->key, text, strlen(text), c->lease, on_put, c) == 0) {
         c->put_busy = true;
+        c->put_lease = c->lease;
         c->published_relays = relays;
     }
     free(text);
@@ -134,9 +137,9 @@ static void on_keepalive(void *arg, int err, json_t *reply)
     int64_t ttl = 0;
     c->keepalive_busy = false;
     lsd_cluster_note(c, err);
-    if (!c->lease)
+    if (!c->lease || c->ka_lease != c->lease)
         return; /* fenced meanwhile: this answer is about the old lease */
-    if (err == 0 && (lsd_etcd_int64(reply, "TTL", &ttl) < 0 || ttl <= 0)) {
+    if (err == -ENOENT || (err == 0 && (lsd_etcd_int64(reply, "TTL", &ttl) < 0 || ttl <= 0))) {
         fence(c, "etcd says the lease is gone");
         return;
     }
@@ -162,6 +165,7 @@ static void lease_tick(struct lsd_cluster *c, int64_t now)
     } else if (c->lease && !c->keepalive_busy && now >= c->next_keepalive_ms) {
         c->ka_sent_ms = now;
         c->next_keepalive_ms = now + c->ttl_ms / 3;
+        c->ka_lease = c->lease;
         c->keepalive_busy = lsd_etcd_lease_keepalive(c->etcd, c->lease, on_keepalive, c) == 0;
     }
 }
@@ -265,6 +269,7 @@ json_t *lsd_cluster_json(struct lsd_cluster *c)
                      "fences", (json_int_t)c->fences,
                      "fenced_at", c->fenced_at_ms ? json_integer(c->fenced_at_ms) : NULL,
                      "etcd", "reachable", c->reachable, "endpoint", lsd_etcd_endpoint(c->etcd),
-                     "error", c->last_err ? strerror(-c->last_err) : NULL,
+                     "error", c->last_err == -ECONNREFUSED ? "no etcd endpoint answered" :
+                              c->last_err ? strerror(-c->last_err) : NULL,
                      "nodes", lsd_cluster_nodes_json(c));
 }

@@ -35,7 +35,9 @@ struct lsd_cluster {
     int64_t lease;                 /**< 0: none */
     int64_t lease_ok_ms;           /**< monotonic: when the last successful grant or keep-alive
                                         was sent (the lease lives at least TTL after that) */
-    int64_t ka_sent_ms;            /**< the keep-alive in flight, when sent */
+    int64_t ka_sent_ms;            /**< the keep-alive (or grant) in flight, when sent */
+    int64_t ka_lease, put_lease;   /**< the lease the keep-alive, the put in flight are for:
+                                        an answer about an older lease changes nothing */
     int64_t next_keepalive_ms, next_grant_ms, next_watch_ms;
     bool grant_busy, keepalive_busy, put_busy, range_busy;
     size_t published_relays;       /**< the relay count in our node key */

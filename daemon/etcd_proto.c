@@ -286,6 +286,8 @@ void lsd_etcd_lines_clear(struct lsd_etcd_lines *l)
 
 static int append(struct lsd_etcd_lines *l, const char *data, size_t n)
 {
+    if (n == 0)
+        return 0; /* an empty line first: no buffer yet, nothing to copy */
     if (l->len + n > l->max)
         return -EMSGSIZE;
     if (l->len + n > l->cap) {
