@@ -242,20 +242,19 @@ static void on_done(struct evhttp_request *req, void *arg)
 {
     struct call *c = arg;
     struct lsd_etcd *e = c->e;
+    bool answered = req && evhttp_request_get_response_code(req) != 0;
     retire(c);
-    if (c->watch) {
-        int err = c->watch->err ? c->watch->err : req && evhttp_request_get_response_code(req) ? -EPIPE : -ECONNREFUSED;
-        finish_watch(c, err);
-        return;
-    }
-    json_t *root, *reply;
-    int err = reply_errno(req, &root, &reply);
-    if (err == -ECONNREFUSED && c->tries < e->n) {
-        json_decref(root);
+    if (!answered && c->tries < e->n) { /* this endpoint is down: the next one */
         e->current = (c->endpoint + 1) % e->n;
         if (send_attempt(c) == 0)
             return;
     }
+    if (c->watch) {
+        finish_watch(c, c->watch->err ? c->watch->err : answered ? -EPIPE : -ECONNREFUSED);
+        return;
+    }
+    json_t *root, *reply;
+    int err = reply_errno(req, &root, &reply);
     if (err != -ECONNREFUSED)
         e->current = c->endpoint;
     lsd_etcd_reply_fn fn = c->fn;

@@ -89,6 +89,15 @@ class ClusterCase(unittest.TestCase):
                                             for n in js["nodes"]), 3, "B sees A's relay count")
         wait_streaming(self.a, "cam")
 
+    def test_1b_client_calls_on_real_etcd(self):
+        # etcd_probe: create-if-absent (created, then refused), put with a NUL in the value,
+        # range, delete, keep-alive, revoke, keep-alive of a gone lease, and a watch that sees
+        # exactly those changes; its calls fail over from a dead first endpoint.
+        r = h.run([os.environ.get("LSD_ETCD_PROBE", "etcd_probe"), "/probe-test/", self.dead]
+                  + self.etcd.endpoints(), timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
+        self.assertIn("etcd_probe: ok (P:k1 P:k2 D:k1 D:k2 )", r.stdout)
+
     def test_2_without_cluster_key_404(self):
         with lsd.Daemon() as d:
             st, _, js = d.api("GET", "/api/v1/cluster")
