@@ -237,6 +237,10 @@ static int parse_cluster(struct lsd_config *c, json_t *o, char *err, size_t err_
     struct lsd_cluster_config cc = c->cluster;
     const char *name;
     json_t *v;
+    if (json_is_null(o)) { /* like a string key's null: not set, the node runs alone */
+        c->cluster.enabled = false;
+        return 0;
+    }
     if (!json_is_object(o)) {
         snprintf(err, err_size, "config key 'cluster' must be an object");
         return -EINVAL;

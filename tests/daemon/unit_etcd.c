@@ -257,6 +257,9 @@ static void test_cluster_config(void)
         CHECK(!strstr(err, "pw")); /* an endpoint's password is never quoted */
         CHECK(!d.cluster.enabled);
     }
+    lsd_config_defaults(&d);
+    CHECK_EQ_INT(load_text(&d, "{\"cluster\":null}", err, sizeof(err)), 0);
+    CHECK(!d.cluster.enabled);
     /* SIGHUP: a changed cluster key needs a restart and is named so. */
     char changed[256], restart[256];
     lsd_config_defaults(&d);
