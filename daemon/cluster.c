@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +90,8 @@ static void on_put(void *arg, int err, json_t *reply)
         return; /* fenced while it was on its way: the new lease writes its own */
     if (err < 0) {
         lsd_logf(c->s->log, LS_LOG_DEBUG, "cluster: writing %s: %s", c->key, strerror(-err));
-        return; /* the next tick writes again */
+        c->published_relays = SIZE_MAX; /* not written: the next keep-alive writes again */
+        return;
     }
     if (c->state != LSD_CLUSTER_REGISTERED)
         lsd_logf(c->s->log, LS_LOG_INFO, "cluster: node %s registered (%s, lease TTL %" PRId64
