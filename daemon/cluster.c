@@ -70,6 +70,17 @@ static void fence(struct lsd_cluster *c, const char *why)
     c->next_grant_ms = 0;
 }
 
+/* The rule: no success sent within the last TTL - 1 s, and the node fences. */
+static bool check_fence(struct lsd_cluster *c, int64_t now)
+{
+    if (!c->lease || now - c->lease_ok_ms < c->ttl_ms - FENCE_MARGIN_MS)
+        return false;
+    char why[96];
+    snprintf(why, sizeof(why), "no keep-alive succeeded for %" PRId64 " ms", now - c->lease_ok_ms);
+    fence(c, why);
+    return true;
+}
+
 static int node_value(struct lsd_cluster *c, char **text)
 {
     json_t *v = json_pack("{s:s, s:I, s:I}", "advertise_url", c->advertise,
@@ -148,18 +159,16 @@ static void on_keepalive(void *arg, int err, json_t *reply)
     if (err < 0)
         return; /* the tick sends the next one; fencing counts from the last success */
     c->lease_ok_ms = c->ka_sent_ms;
+    /* An answer to a keep-alive sent before a freeze comes too late to count. */
+    if (check_fence(c, lsd_cluster_now_ms()))
+        return;
     if (c->s->relay_count != c->published_relays || c->state != LSD_CLUSTER_REGISTERED)
         publish(c);
 }
 
 static void lease_tick(struct lsd_cluster *c, int64_t now)
 {
-    if (c->lease && now - c->lease_ok_ms >= c->ttl_ms - FENCE_MARGIN_MS) {
-        char why[96];
-        snprintf(why, sizeof(why), "no keep-alive succeeded for %" PRId64 " ms",
-                 now - c->lease_ok_ms);
-        fence(c, why);
-    }
+    check_fence(c, now);
     if (!c->lease && !c->grant_busy && now >= c->next_grant_ms) {
         c->ka_sent_ms = now;
         c->grant_busy = lsd_etcd_lease_grant(c->etcd, (unsigned)(c->ttl_ms / 1000), on_grant,
