@@ -44,6 +44,8 @@ void lsd_config_defaults(struct lsd_config *c)
     c->body_timeout_s = 30;
     c->max_connections = 4096;
     c->max_connections_per_address = 1024;
+    snprintf(c->cluster.prefix, sizeof(c->cluster.prefix), "/lightstreamd/");
+    c->cluster.lease_ttl_s = 5;
 }
 
 int lsd_log_level_parse(const char *name, enum ls_log_level *out)
@@ -152,6 +154,123 @@ bad:
     return -EINVAL;
 }
 
+bool lsd_cluster_node_valid(const char *name)
+{
+    size_t n = strlen(name);
+    return n >= 1 && n < 64 && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                             "0123456789._-") == n;
+}
+
+/* http://host:port, nothing else: no TLS, no user info (no password to leak), no path. */
+static bool endpoint_valid(const char *url)
+{
+    const char *host = strncmp(url, "http://", 7) == 0 ? url + 7 : NULL;
+    const char *colon = host ? strrchr(host, ':') : NULL;
+    if (!colon || colon == host || strpbrk(host, "@/?#") || strlen(url) >= 128)
+        return false;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    return *end == '\0' && colon[1] && port > 0 && port < 65536;
+}
+
+static int cluster_string(json_t *v, char *out, size_t size, bool (*ok)(const char *))
+{
+    if (!json_is_string(v) || json_string_length(v) >= size ||
+        strlen(json_string_value(v)) != json_string_length(v) ||
+        (ok && !ok(json_string_value(v))))
+        return -EINVAL;
+    memcpy(out, json_string_value(v), json_string_length(v) + 1);
+    return 0;
+}
+
+static bool prefix_valid(const char *p)
+{
+    for (; *p; p++)
+        if ((unsigned char)*p < 0x21 || *p == 0x7f)
+            return false;
+    return true;
+}
+
+static bool url_valid(const char *u)
+{
+    return (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0) &&
+           !strchr(u, '@') && prefix_valid(u);
+}
+
+static int cluster_endpoints(struct lsd_cluster_config *cc, json_t *v)
+{
+    size_t i;
+    json_t *one;
+    if (!json_is_array(v) || json_array_size(v) == 0 ||
+        json_array_size(v) > LSD_CLUSTER_MAX_ENDPOINTS)
+        return -EINVAL;
+    json_array_foreach(v, i, one) {
+        if (cluster_string(one, cc->endpoints[i], sizeof(cc->endpoints[i]), endpoint_valid) < 0)
+            return -EINVAL;
+    }
+    cc->endpoint_count = (uint32_t)json_array_size(v);
+    return 0;
+}
+
+static int cluster_field(struct lsd_cluster_config *cc, const char *name, json_t *v)
+{
+    if (strcmp(name, "etcd") == 0)
+        return cluster_endpoints(cc, v);
+    if (strcmp(name, "prefix") == 0)
+        return cluster_string(v, cc->prefix, sizeof(cc->prefix), prefix_valid);
+    if (strcmp(name, "node") == 0)
+        return cluster_string(v, cc->node, sizeof(cc->node), lsd_cluster_node_valid);
+    if (strcmp(name, "advertise_url") == 0)
+        return cluster_string(v, cc->advertise_url, sizeof(cc->advertise_url), url_valid);
+    if (strcmp(name, "lease_ttl_s") == 0) {
+        if (!json_is_integer(v) || json_integer_value(v) < 2 || json_integer_value(v) > 300)
+            return -EINVAL;
+        cc->lease_ttl_s = (uint32_t)json_integer_value(v);
+        return 0;
+    }
+    return -ENOENT;
+}
+
+/* "cluster": {"etcd": [...], "prefix", "node", "advertise_url", "lease_ttl_s"}. */
+static int parse_cluster(struct lsd_config *c, json_t *o, char *err, size_t err_size)
+{
+    struct lsd_cluster_config cc = c->cluster;
+    const char *name;
+    json_t *v;
+    if (json_is_null(o)) { /* like a string key's null: not set, the node runs alone */
+        c->cluster.enabled = false;
+        return 0;
+    }
+    if (!json_is_object(o)) {
+        snprintf(err, err_size, "config key 'cluster' must be an object");
+        return -EINVAL;
+    }
+    cc.endpoint_count = 0;
+    json_object_foreach(o, name, v) {
+        int ret = cluster_field(&cc, name, v);
+        if (ret == -ENOENT) {
+            snprintf(err, err_size, "unknown key 'cluster.%.64s'", name);
+            return -EINVAL;
+        }
+        if (ret < 0) {
+            snprintf(err, err_size, "config key 'cluster.%s' has a bad value (%s)", name,
+                     strcmp(name, "etcd") == 0 ? "a list of 1 to 8 http://host:port" :
+                     strcmp(name, "node") == 0 ? "1 to 63 of A-Z a-z 0-9 . _ -" :
+                     strcmp(name, "lease_ttl_s") == 0 ? "an integer from 2 to 300" :
+                     strcmp(name, "advertise_url") == 0 ? "an http(s) URL" :
+                     "a string without spaces, short enough");
+            return -EINVAL;
+        }
+    }
+    if (cc.endpoint_count == 0) {
+        snprintf(err, err_size, "config key 'cluster.etcd' is required (etcd client URLs)");
+        return -EINVAL;
+    }
+    cc.enabled = true;
+    c->cluster = cc;
+    return 0;
+}
+
 int lsd_config_load(struct lsd_config *c, const char *path, char *err, size_t err_size)
 {
     json_error_t je;
@@ -170,6 +289,11 @@ int lsd_config_load(struct lsd_config *c, const char *path, char *err, size_t er
     const char *name;
     json_t *v;
     json_object_foreach(root, name, v) {
+        if (strcmp(name, "cluster") == 0) {
+            if ((ret = parse_cluster(c, v, err, err_size)) < 0)
+                goto out;
+            continue;
+        }
         const struct key *k = NULL;
         for (size_t i = 0; i < NKEYS; i++)
             if (strcmp(keys[i].name, name) == 0)
@@ -194,6 +318,18 @@ static bool key_differs(const struct key *k, const struct lsd_config *a, const s
     if (k->kind == K_STR)
         return strncmp(x, y, k->size) != 0;
     return memcmp(x, y, k->size) != 0;
+}
+
+static bool cluster_differs(const struct lsd_cluster_config *a, const struct lsd_cluster_config *b)
+{
+    if (a->enabled != b->enabled || a->endpoint_count != b->endpoint_count ||
+        a->lease_ttl_s != b->lease_ttl_s || strcmp(a->prefix, b->prefix) ||
+        strcmp(a->node, b->node) || strcmp(a->advertise_url, b->advertise_url))
+        return true;
+    for (uint32_t i = 0; i < a->endpoint_count; i++)
+        if (strcmp(a->endpoints[i], b->endpoints[i]))
+            return true;
+    return false;
 }
 
 /* "a, b" lists of key names; a list that does not fit ends with "...". */
@@ -228,6 +364,8 @@ unsigned lsd_config_merge_live(struct lsd_config *cur, const struct lsd_config *
         list_add(changed, changed_size, k->name);
         n++;
     }
+    if (cluster_differs(&cur->cluster, &next->cluster))
+        list_add(restart, restart_size, "cluster");
     return n;
 }
 

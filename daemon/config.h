@@ -11,6 +11,18 @@
 
 #include "lightstream/common.h"
 
+/** Fleet mode (docs/cluster.md): the config key "cluster". */
+#define LSD_CLUSTER_MAX_ENDPOINTS 8
+struct lsd_cluster_config {
+    bool enabled;               /**< the key is present: the node joins the fleet */
+    char endpoints[LSD_CLUSTER_MAX_ENDPOINTS][128]; /**< etcd client URLs, http://host:port */
+    uint32_t endpoint_count;
+    char prefix[128];           /**< every key the fleet writes starts so (default "/lightstreamd/") */
+    char node[64];              /**< this node's name; "" = the host name (default "") */
+    char advertise_url[256];    /**< how others reach this node; "" = http://<listen>:<port> */
+    uint32_t lease_ttl_s;       /**< the node's lease (default 5; 2 to 300) */
+};
+
 struct lsd_config {
     char listen[64];            /**< address to bind (default "127.0.0.1") */
     uint16_t port;              /**< (default 2233; 0 = any free port, printed at start) */
@@ -45,6 +57,7 @@ struct lsd_config {
     uint32_t max_connections;   /**< HTTP connections at once, viewers included (default 4096) */
     uint32_t max_connections_per_address; /**< from one IPv4 address or IPv6 /64; 0 = no
                                      limit (default 1024) */
+    struct lsd_cluster_config cluster; /**< not live: a change needs a restart */
     char config_path[512];      /**< the file read, "" if none */
     char port_file[512];        /**< flag only: write the bound port here once listening */
 };
@@ -92,6 +105,9 @@ enum lsd_exposure {
 
 /** What listening as @p c says means for the API's safety. Pure. */
 enum lsd_exposure lsd_config_exposure(const struct lsd_config *c);
+
+/** Whether @p name is a valid cluster node name: 1 to 63 of [A-Za-z0-9._-]. Pure. */
+bool lsd_cluster_node_valid(const char *name);
 
 /** Parse a log level name ("error", "warn", "info", "debug"). @return 0 or -EINVAL */
 int lsd_log_level_parse(const char *name, enum ls_log_level *out);

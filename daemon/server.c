@@ -23,6 +23,7 @@
 
 #include "daemon/accept_guard.h"
 #include "daemon/async.h"
+#include "daemon/cluster.h"
 #include "daemon/conn.h"
 #include "daemon/http.h"
 #include "daemon/lifecycle.h"
@@ -40,7 +41,7 @@
 /* Every route the daemon answers, in the order they are tried: http.c knows none of them. */
 static const struct lsd_route *const route_tables[] = {
     lsd_routes_api, lsd_routes_rec, lsd_routes_misc, lsd_routes_live, lsd_routes_web,
-    lsd_routes_openapi_compat, lsd_routes_push, lsd_routes_onvif,
+    lsd_routes_openapi_compat, lsd_routes_push, lsd_routes_onvif, lsd_routes_cluster,
 };
 #define ROUTE_TABLES (sizeof(route_tables) / sizeof(route_tables[0]))
 
@@ -184,7 +185,7 @@ static int start_parts(struct lsd_server *s)
         (ret = lsd_async_create(&s->async, s, 16)) < 0 || (ret = lsd_http_init(s, route_tables, ROUTE_TABLES)) < 0 ||
         (ret = lsd_conns_create(&s->conns, s)) < 0 || (ret = add_signals(s)) < 0)
         return ret;
-    if ((ret = bind_http(s)) < 0)
+    if ((ret = bind_http(s)) < 0 || (ret = lsd_cluster_create(&s->cluster, s)) < 0)
         return ret;
     s->tick = event_new(s->base, -1, EV_PERSIST, on_tick, s);
     struct timeval sec = {.tv_sec = 1};
@@ -249,6 +250,7 @@ void lsd_server_destroy(struct lsd_server **ps)
     s->stopping = true;
     /* ONVIF exchanges still running end first: their answers may add relays. */
     lsd_async_destroy(&s->async);
+    lsd_cluster_destroy(&s->cluster);
     /* Viewers first (their connections belong to evhttp), then the relays:
      * their destroy jobs run on the worker, whose last mails the mailbox
      * delivers as it is destroyed. The state file is already up to date. */

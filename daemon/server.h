@@ -28,6 +28,7 @@ struct event;
 struct ls_io;
 struct lsd_accept_guard;
 struct lsd_async;
+struct lsd_cluster;
 struct lsd_conns;
 struct lsd_http_counts;
 struct lsd_log;
@@ -49,6 +50,7 @@ struct lsd_server {
     struct ls_io *io;              /**< every relay's rtmp:// outputs write through it, threadless */
     struct lsd_log *log;
     struct lsd_async *async;       /**< requests answered later (ONVIF exchanges) */
+    struct lsd_cluster *cluster;   /**< fleet mode (cluster.h); NULL without the config key */
     struct event *tick;            /**< 1 s timer: leases, housekeeping */
     unsigned expire_wait;          /**< ticks to skip before retrying an unsaved lease expiry */
     unsigned expire_delay;         /**< that retry's current delay in ticks (0: no failure) */

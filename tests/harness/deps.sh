@@ -18,7 +18,9 @@
 #                 tests/daemon/redocly/node_modules: the OpenAPI lint), hls.js (npm ci into
 #                 tests/daemon/hlsjs/node_modules: recorded ranges in Chromium), Debian's chromium (the
 #                 browser test), wrk (the API benchmark), doxygen (the public-header docs test),
-#                 groff-base + man-db (the man page test), iproute2, util-linux, procps, curl
+#                 groff-base + man-db (the man page test), etcd-server + etcd-client (the fleet
+#                 mode tests' etcd, started by the tests on loopback), iproute2, util-linux, procps,
+#                 curl
 #
 # Idempotent: checks with dpkg-query first; runs `apt-get update` once, and only when something
 # is missing. Runs as root, or through sudo. Installing nginx must not leave the distribution's
@@ -32,7 +34,7 @@ case "${1:-}" in
     "" | --tests) mode=tests ;;
     --build-only) mode=build ;;
     --demo) mode=demo ;;
-    -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "deps.sh: unknown option '$1' (use --build-only, --demo or --tests)" >&2; exit 2 ;;
 esac
 
@@ -62,6 +64,7 @@ demo_pkgs=(ffmpeg python3 python3-gi
 test_pkgs=(clang libclang-rt-14-dev gstreamer1.0-plugins-ugly
            chromium wrk
            doxygen groff-base man-db
+           etcd-server etcd-client
            iproute2 util-linux procps)
 
 installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
@@ -74,9 +77,11 @@ missing=()
 for p in "${want[@]}"; do installed "$p" || missing+=("$p"); done
 
 new_nginx=0
+new_etcd=0
 if [ "$mode" = tests ]; then
     # nginx: any Debian flavour (nginx, nginx-light, ...) will do, with the RTMP module.
     if [ ! -x /usr/sbin/nginx ]; then missing+=(nginx); new_nginx=1; fi
+    installed etcd-server || new_etcd=1
     [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
 fi
 # Node.js (the tests' npm packages): keep the machine's own (e.g. a NodeSource build); Debian's
@@ -109,6 +114,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     if [ "$new_nginx" = 1 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
         say "disabling the distribution's nginx service (the tests run their own instances)"
         "${SUDO[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true
+    fi
+    # Debian's etcd-server enables a member on localhost:2379; the tests start their own.
+    if [ "$new_etcd" = 1 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+        say "disabling the distribution's etcd service (the tests run their own members)"
+        "${SUDO[@]}" systemctl disable --now etcd >/dev/null 2>&1 || true
     fi
     for p in "${want[@]}"; do installed "$p" || die "$p is still not installed"; done
 else

@@ -570,6 +570,83 @@ class Nms(_Server):
         return "http://127.0.0.1:%d/%s/%s.flv" % (self.http_port, app, name)
 
 
+class Etcd(_Server):
+    """Debian's etcd-server (3.4): `members` (1 or 3) members on 127.0.0.1, client and peer
+    ports picked at run time, data in a temporary directory kept across stop()/start() (a
+    restart finds its data). endpoints() lists the client URLs; the v3 JSON gateway is at
+    <endpoint>/v3/... . stop()/kill() act on every member; member(i) is one member's Proc."""
+
+    def __init__(self, members=1):
+        if members not in (1, 3):
+            raise HarnessError("Etcd: 1 or 3 members")
+        self.n, self.procs, self.ports, self.datadir = members, [], None, None
+        self.proc = None
+
+    def _argv(self, i, cluster):
+        client, peer = self.ports[i]
+        name = "m%d" % i
+        return ["etcd", "--name", name, "--data-dir", os.path.join(self.datadir, name),
+                "--listen-client-urls", "http://127.0.0.1:%d" % client,
+                "--advertise-client-urls", "http://127.0.0.1:%d" % client,
+                "--listen-peer-urls", "http://127.0.0.1:%d" % peer,
+                "--initial-advertise-peer-urls", "http://127.0.0.1:%d" % peer,
+                "--initial-cluster", cluster, "--initial-cluster-state", "new",
+                "--initial-cluster-token", "lstest", "--heartbeat-interval", "50",
+                "--election-timeout", "500", "--log-outputs", "stderr"]
+
+    def start(self):
+        if shutil.which("etcd") is None:
+            raise HarnessError("etcd is not installed (run tests/harness/deps.sh --tests)")
+        if self.datadir is None:
+            self.datadir = tmpdir("etcd-")
+            self.ports = [(free_port(), free_port()) for _ in range(self.n)]
+        cluster = ",".join("m%d=http://127.0.0.1:%d" % (i, p[1]) for i, p in enumerate(self.ports))
+        self.procs = [Proc(self._argv(i, cluster), name="etcd%d" % i).start() for i in range(self.n)]
+        self.proc = self.procs[0]
+        wait_until(self.healthy, 30, what="etcd healthy")
+        return self
+
+    def member(self, i):
+        return self.procs[i]
+
+    def endpoints(self):
+        return ["http://127.0.0.1:%d" % p[0] for p in self.ports]
+
+    def healthy(self, i=None):
+        """Whether member i (any member when None) answers /health with health true."""
+        import urllib.request
+        for j in ([i] if i is not None else range(self.n)):
+            try:
+                with urllib.request.urlopen(self.endpoints()[j] + "/health", timeout=1) as r:
+                    if json.loads(r.read()).get("health") in ("true", True):
+                        return True
+            except (OSError, ValueError):
+                pass
+        return False
+
+    def call(self, path, body, timeout=5.0):
+        """POST body (a dict) to /v3/<path> of the first member; the reply as a dict."""
+        import urllib.request
+        req = urllib.request.Request(self.endpoints()[0] + "/v3/" + path,
+                                     data=json.dumps(body).encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return json.loads(r.read())
+
+    def stop(self, timeout=5.0):
+        for p in self.procs:
+            p.stop(timeout)
+
+    def kill(self):
+        for p in self.procs:
+            p.kill()
+
+    def alive(self):
+        return any(p.alive() for p in self.procs)
+
+    def log(self):
+        return "".join(p.log() for p in self.procs)
+
+
 # --------------------------------------------------------------------------------------------
 # running tools
 # --------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Proves the integration-test harness works: camera, nginx-rtmp, node-media-server, badcam,
+"""Proves the integration-test harness works: camera, nginx-rtmp, node-media-server, badcam, etcd,
 with Debian's ffmpeg standing in for the relay. Exits non-zero on any failure.
 
     unshare -n sh -c 'ip link set lo up; /usr/bin/python3 tests/harness/selftest.py [--long]'
@@ -271,6 +271,24 @@ def badcam_blackhole():
         return "request read, never answered"
 
 
+def etcd_quorum():
+    """Three etcd members on loopback: a write through one is read through another, and with
+    one member killed the other two still take writes (quorum); a restart keeps the keys."""
+    k = base64.b64encode(b"/selftest/k").decode()
+    with h.Etcd(3) as e:
+        bound_to_loopback({p for pair in e.ports for p in pair})
+        e.call("kv/put", {"key": k, "value": base64.b64encode(b"1").decode()})
+        e.member(2).kill()
+        e.call("kv/put", {"key": k, "value": base64.b64encode(b"2").decode()})
+        e.stop()
+        e.start()
+        kvs = e.call("kv/range", {"key": k}).get("kvs", [])
+        expect(len(kvs) == 1 and base64.b64decode(kvs[0]["value"]) == b"2", "value after restart")
+        ports = [p for pair in e.ports for p in pair]
+    expect(not any(h.port_open(p) for p in ports), "an etcd port is still open")
+    return "3 members, one killed, restarted"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--long", action="store_true", help="also read 36 s across the loop point")
@@ -313,6 +331,7 @@ def main():
         check("ffmpeg relay -> node-media-server", relay_to, cam, nms.rtmp_url("x"),
               [nms.flv_url("x"), nms.rtmp_url("x")])
         check("badcam paths", badcam_paths, bc)
+    check("etcd: 3 members, quorum, restart", etcd_quorum)
     check("badcam --deaf", badcam_deaf)
     check("badcam --blackhole", badcam_blackhole)
     check("servers gone after stop", lambda: expect(
