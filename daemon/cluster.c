@@ -23,6 +23,7 @@
 
 #include "daemon/cluster_private.h"
 #include "daemon/log.h"
+#include "daemon/os.h"
 #include "daemon/relays_private.h"
 #include "daemon/server.h"
 
