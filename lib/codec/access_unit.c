@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/buf.h"
 #include "lib/codec/access_unit.h"
 #include "lib/util/bitstream.h"
 
@@ -103,16 +104,8 @@ static int append(struct ls_au_buf *b, const uint8_t *d, size_t n)
 {
     if (n > LS_AU_MAX_BYTES - b->size)
         return -EMSGSIZE;
-    if (b->size + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 64 * 1024;
-        while (cap < b->size + n)
-            cap *= 2;
-        uint8_t *p = realloc(b->data, cap);
-        if (!p)
-            return -ENOMEM;
-        b->data = p;
-        b->cap = cap;
-    }
+    if (ls_buf_reserve(&b->data, &b->cap, b->size + n, 64 * 1024) < 0)
+        return -ENOMEM;
     memcpy(b->data + b->size, d, n);
     b->size += n;
     return 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/buf.h"
 #include "lib/codec/rtp_depack.h"
 
 int ls_rtp_parse(const uint8_t *data, size_t size, struct ls_rtp_header *h)
@@ -88,16 +89,8 @@ int ls_depack_append(struct ls_depack *d, const uint8_t *p, size_t n)
     struct ls_depack_buf *b = &d->buf[d->cur];
     if (n > LS_DEPACK_MAX_FRAME - b->size)
         return -EMSGSIZE;
-    if (b->size + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 64 * 1024;
-        while (cap < b->size + n)
-            cap *= 2;
-        uint8_t *data = realloc(b->data, cap);
-        if (!data)
-            return -ENOMEM;
-        b->data = data;
-        b->cap = cap;
-    }
+    if (ls_buf_reserve(&b->data, &b->cap, b->size + n, 64 * 1024) < 0)
+        return -ENOMEM;
     memcpy(b->data + b->size, p, n);
     b->size += n;
     return 0;

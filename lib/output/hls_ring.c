@@ -12,22 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/buf.h"
 #include "lib/output/hls_private.h"
 
 int ls_hls_buf_add(struct ls_hls_buf *b, const uint8_t *data, size_t size)
 {
     if (size > SIZE_MAX / 2 - b->size)
         return -ENOMEM;
-    if (b->size + size > b->cap) {
-        size_t cap = b->cap ? b->cap : 64 * 1024;
-        while (cap < b->size + size)
-            cap *= 2;
-        uint8_t *p = realloc(b->data, cap);
-        if (!p)
-            return -ENOMEM;
-        b->data = p;
-        b->cap = cap;
-    }
+    if (ls_buf_reserve(&b->data, &b->cap, b->size + size, 64 * 1024) < 0)
+        return -ENOMEM;
     memcpy(b->data + b->size, data, size);
     b->size += size;
     return 0;

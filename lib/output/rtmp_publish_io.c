@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/util/buf.h"
 #include "lib/output/rtmp_publish_private.h"
 
 #define SLICE_MS 50
@@ -184,16 +185,8 @@ static int keep(struct ls_rtmp_pub *p, const struct iovec *iov, int n)
     size_t need = p->pend_len;
     for (int i = 0; i < n; i++)
         need += iov[i].iov_len;
-    if (need > p->pend_cap) {
-        size_t cap = p->pend_cap ? p->pend_cap : 4096;
-        while (cap < need)
-            cap *= 2;
-        uint8_t *b = realloc(p->pend, cap);
-        if (!b)
-            return -ENOMEM;
-        p->pend = b;
-        p->pend_cap = cap;
-    }
+    if (ls_buf_reserve(&p->pend, &p->pend_cap, need, 4096) < 0)
+        return -ENOMEM;
     for (int i = 0; i < n; i++) {
         memcpy(p->pend + p->pend_len, iov[i].iov_base, iov[i].iov_len);
         p->pend_len += iov[i].iov_len;

@@ -15,15 +15,8 @@
 
 #include <jansson.h>
 
+#include "tests/fuzz/fuzz.h"
 #include "daemon/etcd_proto.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(cond)        \
-    do {                     \
-        if (!(cond))         \
-            abort();         \
-    } while (0)
 
 struct seen {
     int errors;

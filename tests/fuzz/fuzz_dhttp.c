@@ -18,16 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz.h"
 #include "daemon/log.h"
 #include "daemon/origin.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(cond)        \
-    do {                     \
-        if (!(cond))         \
-            abort();         \
-    } while (0)
 
 /* The next newline-separated field of the input as a NUL-terminated copy, or NULL at the end. */
 static char *field(const uint8_t **p, const uint8_t *end)

@@ -19,15 +19,8 @@
 
 #include <jansson.h>
 
+#include "tests/fuzz/fuzz.h"
 #include "daemon/spec.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(cond)        \
-    do {                     \
-        if (!(cond))         \
-            abort();         \
-    } while (0)
 
 /* Occurrences of @p needle in @p hay, overlapping ones counted. */
 static size_t count_in(const char *hay, const char *needle)

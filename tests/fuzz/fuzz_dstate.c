@@ -15,16 +15,9 @@
 
 #include <jansson.h>
 
+#include "tests/fuzz/fuzz.h"
 #include "daemon/spec.h"
 #include "daemon/state.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(cond)        \
-    do {                     \
-        if (!(cond))         \
-            abort();         \
-    } while (0)
 
 static void check_loaded(const struct lsd_state *st)
 {

@@ -14,16 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz.h"
 #include "lib/flv/flv.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* abort() rather than assert(): the checks must hold in release builds too. */
-#define REQUIRE(cond)      \
-    do {                   \
-        if (!(cond))       \
-            abort();       \
-    } while (0)
 
 struct input {
     const uint8_t *p;

@@ -14,15 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz.h"
 #include "lightstream/hls.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(cond)      \
-    do {                   \
-        if (!(cond))       \
-            abort();       \
-    } while (0)
 
 static void push_one(struct ls_hls *h, uint8_t kind, uint32_t ts, const uint8_t *body,
                      size_t n)

@@ -15,15 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz.h"
 #include "daemon/mp4_index.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(cond)        \
-    do {                     \
-        if (!(cond))         \
-            abort();         \
-    } while (0)
 
 struct mem {
     const uint8_t *data;

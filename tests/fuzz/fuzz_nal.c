@@ -11,13 +11,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "tests/fuzz/fuzz.h"
 #include "lib/codec/avcc.h"
 #include "lib/util/bitstream.h"
 #include "lib/codec/h264.h"
 #include "lib/codec/h265.h"
 #include "lib/codec/hvcc.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_SETS 8
 #define RECORD_CAP 4096

@@ -13,10 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz.h"
 #include "lib/onvif/discovery.h"
 #include "lib/onvif/transport.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define SEP "\n--8<--\n"
 #define MAX_ANSWERS 12

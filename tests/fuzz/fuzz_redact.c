@@ -24,15 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz.h"
 #include "lib/util/url.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(cond)        \
-    do {                     \
-        if (!(cond))         \
-            abort();         \
-    } while (0)
 
 #define PASSWORD_MAX 200
 #define WINDOW 4

@@ -14,9 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz.h"
 #include "lib/stream/remux.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct sink {
     uint64_t items;

@@ -14,16 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz.h"
 #include "lib/stream/timestamp.h"
 #include "lib/util/url.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(cond)        \
-    do {                     \
-        if (!(cond))         \
-            abort();         \
-    } while (0)
 
 typedef size_t (*redact_fn)(const char *in, const char *secret, char *out, size_t cap);
 
