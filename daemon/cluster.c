@@ -71,6 +71,14 @@ static void fence(struct lsd_cluster *c, const char *why)
     c->next_grant_ms = 0;
 }
 
+/* Three keep-alives within the fencing window (not within the TTL): one slow or lost
+ * answer must not fence a node whose etcd is fine. */
+static int64_t keepalive_every(const struct lsd_cluster *c)
+{
+    int64_t window = c->ttl_ms - FENCE_MARGIN_MS;
+    return (window > 300 ? window : 300) / 3;
+}
+
 /* The rule: no success sent within the last TTL - 1 s, and the node fences. */
 static bool check_fence(struct lsd_cluster *c, int64_t now)
 {
@@ -141,7 +149,7 @@ static void on_grant(void *arg, int err, json_t *reply)
     }
     c->lease = id;
     c->lease_ok_ms = c->ka_sent_ms; /* the grant's send time */
-    c->next_keepalive_ms = c->lease_ok_ms + c->ttl_ms / 3;
+    c->next_keepalive_ms = c->lease_ok_ms + keepalive_every(c);
     publish(c);
 }
 
@@ -176,7 +184,7 @@ static void lease_tick(struct lsd_cluster *c, int64_t now)
                                              c) == 0;
     } else if (c->lease && !c->keepalive_busy && now >= c->next_keepalive_ms) {
         c->ka_sent_ms = now;
-        c->next_keepalive_ms = now + c->ttl_ms / 3;
+        c->next_keepalive_ms = now + keepalive_every(c);
         c->ka_lease = c->lease;
         c->keepalive_busy = lsd_etcd_lease_keepalive(c->etcd, c->lease, on_keepalive, c) == 0;
     }
