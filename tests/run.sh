@@ -53,7 +53,7 @@ if [ $quick = 0 ] && command -v clang >/dev/null; then
         [ -f "$f" ] && [ -x "$f" ] || continue; t=${f##*/fuzz_}
         mkdir -p "$b/corpus-$t"
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        "$f" -max_total_time="${LS_FUZZ_SECONDS:-20}" -max_len=8192 \
+        "$f" -max_total_time="${LS_FUZZ_SECONDS:-15}" -max_len=8192 \
             "$b/corpus-$t" "tests/fuzz/corpus/$t" >"$b/fuzz-$t.log" 2>&1 || {
             echo "fuzz_$t found a crash:" >&2; tail -40 "$b/fuzz-$t.log" >&2; status=1; }
     done
