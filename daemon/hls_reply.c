@@ -59,22 +59,6 @@ void lsd_hls_reply_error(struct lsd_hls *h, struct evhttp_request *req, int stat
     lsd_http_count_reply(h->server, req);
 }
 
-/* The init segment, read by the MP4 index as if it were a file. */
-struct mem_file {
-    const uint8_t *data;
-    size_t size;
-};
-
-static long mem_read(void *opaque, uint64_t offset, void *buf, size_t n)
-{
-    const struct mem_file *f = opaque;
-    if (offset >= f->size)
-        return 0;
-    size_t k = f->size - (size_t)offset < n ? f->size - (size_t)offset : n;
-    memcpy(buf, f->data + offset, k);
-    return (long)k;
-}
-
 /* The CODECS of the init segment, as the recordings' index reads them (RFC 6381). */
 static void init_codecs(const struct lsd_hls *h, char *out, size_t size)
 {
@@ -83,10 +67,8 @@ static void init_codecs(const struct lsd_hls *h, char *out, size_t size)
     out[0] = '\0';
     if (ls_hls_init_segment(h->pkg, &data, &n) < 0)
         return;
-    struct mem_file f = {data, n};
-    struct lsd_mp4_source src = {.read = mem_read, .opaque = &f, .size = n};
     struct lsd_mp4_index idx;
-    if (lsd_mp4_index_read(&src, &idx) == 0)
+    if (lsd_mp4_index_read_mem(data, n, &idx) == 0)
         snprintf(out, size, "%s", idx.codecs);
     lsd_mp4_index_free(&idx);
 }

@@ -208,6 +208,28 @@ int lsd_mp4_index_read(const struct lsd_mp4_source *src, struct lsd_mp4_index *o
     return err < 0 ? err : 0;
 }
 
+struct mem_file {
+    const uint8_t *data;
+    size_t size;
+};
+
+static long mem_read(void *opaque, uint64_t offset, void *buf, size_t n)
+{
+    const struct mem_file *f = opaque;
+    if (offset >= f->size)
+        return 0;
+    size_t k = f->size - (size_t)offset < n ? f->size - (size_t)offset : n;
+    memcpy(buf, f->data + offset, k);
+    return (long)k;
+}
+
+int lsd_mp4_index_read_mem(const uint8_t *data, size_t size, struct lsd_mp4_index *out)
+{
+    struct mem_file f = {data, size};
+    const struct lsd_mp4_source src = {.read = mem_read, .opaque = &f, .size = size};
+    return lsd_mp4_index_read(&src, out);
+}
+
 void lsd_mp4_index_free(struct lsd_mp4_index *idx)
 {
     free(idx->frags);

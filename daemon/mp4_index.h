@@ -61,6 +61,9 @@ struct lsd_mp4_index {
  */
 int lsd_mp4_index_read(const struct lsd_mp4_source *src, struct lsd_mp4_index *out);
 
+/** Index a segment held in memory (@p size bytes at @p data; a live init segment, a fuzz input). */
+int lsd_mp4_index_read_mem(const uint8_t *data, size_t size, struct lsd_mp4_index *out);
+
 /** Free the fragments (the struct itself is the caller's); zeroes it. */
 void lsd_mp4_index_free(struct lsd_mp4_index *idx);
 

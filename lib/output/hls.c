@@ -108,27 +108,12 @@ static int begin_epoch(struct ls_hls *h, int64_t ts)
     return 0;
 }
 
-/* Keep a copy of a configuration record; @return 1 when it changed, 0, -ENOMEM */
-static int keep_record(uint8_t **rec, size_t *rec_size, const uint8_t *data, size_t size)
-{
-    if (*rec && *rec_size == size && memcmp(*rec, data, size) == 0)
-        return 0;
-    uint8_t *copy = malloc(size ? size : 1);
-    if (!copy)
-        return -ENOMEM;
-    memcpy(copy, data, size);
-    free(*rec);
-    *rec = copy;
-    *rec_size = size;
-    return 1;
-}
-
 static int video_config(struct ls_hls *h, const struct ls_mp4_tag *t)
 {
     uint32_t w, hgt;
     if (ls_mp4_video_size(t->codec, t->data, t->size, &w, &hgt) < 0)
         return 0; /* unreadable: the frames wait for a record that reads */
-    int changed = keep_record(&h->vrec, &h->vrec_size, t->data, t->size);
+    int changed = ls_mp4_keep_record(&h->vrec, &h->vrec_size, t->data, t->size);
     if (changed <= 0 && h->vcodec == t->codec)
         return changed;
     end_epoch(h, false); /* a resolution switch: new init segment at the next keyframe */
@@ -143,7 +128,7 @@ static int audio_config(struct ls_hls *h, const struct ls_mp4_tag *t)
     uint32_t rate, channels;
     if (t->codec != LS_CODEC_AAC || ls_mp4_aac_format(t->data, t->size, &rate, &channels) < 0)
         return 0;
-    int changed = keep_record(&h->asc, &h->asc_size, t->data, t->size);
+    int changed = ls_mp4_keep_record(&h->asc, &h->asc_size, t->data, t->size);
     if (changed <= 0)
         return changed;
     end_epoch(h, false);

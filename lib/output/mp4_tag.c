@@ -6,6 +6,7 @@
  * (ExVideoTagHeader with a FourCC), legacy-shaped codec id 12 for HEVC.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/codec/h264.h"
@@ -179,4 +180,18 @@ int ls_mp4_aac_format(const uint8_t *asc, size_t size, uint32_t *sample_rate, ui
         *channels = (uint32_t)(v >> 27) & 0x0f;
     }
     return *sample_rate ? 0 : -EBADMSG;
+}
+
+int ls_mp4_keep_record(uint8_t **rec, size_t *rec_size, const uint8_t *data, size_t size)
+{
+    if (*rec && *rec_size == size && memcmp(*rec, data, size) == 0)
+        return 0;
+    uint8_t *copy = malloc(size ? size : 1);
+    if (!copy)
+        return -ENOMEM;
+    memcpy(copy, data, size);
+    free(*rec);
+    *rec = copy;
+    *rec_size = size;
+    return 1;
 }

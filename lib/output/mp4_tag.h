@@ -53,6 +53,13 @@ int ls_mp4_video_size(enum ls_codec codec, const uint8_t *rec, size_t size, uint
  * Sample rate and channels from an AudioSpecificConfig (ISO 14496-3 1.6.2.1).
  * @return 0, -EBADMSG
  */
+/**
+ * Keep a copy of a configuration record (avcC/hvcC or AudioSpecificConfig) in *rec:
+ * recording and HLS both start a new segment or epoch when it changes.
+ * @return 1 when it differs from the kept one (now replaced), 0 when equal, -ENOMEM
+ */
+int ls_mp4_keep_record(uint8_t **rec, size_t *rec_size, const uint8_t *data, size_t size);
+
 int ls_mp4_aac_format(const uint8_t *asc, size_t size, uint32_t *sample_rate, uint32_t *channels);
 
 #endif

@@ -48,21 +48,6 @@ static int mp4_open(struct ls_output *o)
     return 0;
 }
 
-/** Keep a copy of a configuration record. @return 1 when it differs from the kept one. */
-static int keep_record(uint8_t **rec, size_t *size, const uint8_t *data, size_t n)
-{
-    if (*rec && *size == n && memcmp(*rec, data, n) == 0)
-        return 0;
-    uint8_t *copy = malloc(n ? n : 1);
-    if (!copy)
-        return -ENOMEM;
-    memcpy(copy, data, n);
-    free(*rec);
-    *rec = copy;
-    *size = n;
-    return 1;
-}
-
 static void event(struct ls_output *o, enum ls_event_type type, int err)
 {
     if (o->host.event)
@@ -215,7 +200,7 @@ static int on_video(struct ls_output *o, struct ls_mp4_sink *ms, const struct ls
         uint32_t w = 0, h = 0;
         if (ls_mp4_video_size(t->codec, t->data, t->size, &w, &h) < 0)
             return 0; /* a record we cannot read: keep the old one */
-        int changed = keep_record(&ms->vrec, &ms->vrec_size, t->data, t->size);
+        int changed = ls_mp4_keep_record(&ms->vrec, &ms->vrec_size, t->data, t->size);
         if (changed < 0)
             return changed;
         ms->vcodec = t->codec;
@@ -248,7 +233,7 @@ static int on_audio(struct ls_output *o, struct ls_mp4_sink *ms, const struct ls
         uint32_t rate, channels;
         if (ls_mp4_aac_format(t->data, t->size, &rate, &channels) < 0)
             return 0;
-        int changed = keep_record(&ms->asc, &ms->asc_size, t->data, t->size);
+        int changed = ls_mp4_keep_record(&ms->asc, &ms->asc_size, t->data, t->size);
         if (changed < 0)
             return changed;
         ms->sample_rate = rate;

@@ -18,21 +18,6 @@
 #include "tests/fuzz/fuzz.h"
 #include "daemon/mp4_index.h"
 
-struct mem {
-    const uint8_t *data;
-    size_t size;
-};
-
-static long mem_read(void *opaque, uint64_t offset, void *buf, size_t n)
-{
-    const struct mem *m = opaque;
-    if (offset >= m->size)
-        return 0;
-    size_t k = m->size - offset < n ? m->size - (size_t)offset : n;
-    memcpy(buf, m->data + offset, k);
-    return (long)k;
-}
-
 static void check(const struct lsd_mp4_index *idx, uint64_t size)
 {
     REQUIRE(memchr(idx->codecs, '\0', sizeof(idx->codecs)));
@@ -49,10 +34,8 @@ static void check(const struct lsd_mp4_index *idx, uint64_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct mem whole = {data, size};
-    struct lsd_mp4_source src = {mem_read, &whole, size};
     struct lsd_mp4_index all, part;
-    int ret = lsd_mp4_index_read(&src, &all);
+    int ret = lsd_mp4_index_read_mem(data, size, &all);
     REQUIRE(ret == 0 || ret == -EINVAL || ret == -ENOMEM);
     if (ret < 0) {
         REQUIRE(all.frags == NULL && all.count == 0);
@@ -60,10 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     check(&all, size);
     /* The same file while it was being written: cut in the last fragment. */
-    struct mem cut = {data, size - size / 7};
-    struct lsd_mp4_source src_cut = {mem_read, &cut, cut.size};
-    if (lsd_mp4_index_read(&src_cut, &part) == 0) {
-        check(&part, cut.size);
+    size_t cut = size - size / 7;
+    if (lsd_mp4_index_read_mem(data, cut, &part) == 0) {
+        check(&part, cut);
         REQUIRE(part.count <= all.count);
         for (size_t i = 0; i < part.count; i++)
             REQUIRE(part.frags[i].offset == all.frags[i].offset &&
